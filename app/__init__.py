@@ -1,0 +1,1 @@
+"""Fusen: live group workshops with digital sticky notes."""

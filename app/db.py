@@ -1,0 +1,94 @@
+"""Engine, sessions and migrations.
+
+SQLite is the embedded default: WAL so that live streams read while a request writes, and
+``synchronous=FULL`` so that a note acknowledged to a phone survives a power cut. Writes start
+with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing when a read
+transaction tries to upgrade; reads stay deferred and never block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from app.settings import ROOT
+
+WRITE_OPTION = "fusen_write"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """The engine plus the two kinds of session the app opens."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self.after_commit: list[Callable[[Session], None]] = []
+        self.after_rollback: list[Callable[[Session], None]] = []
+
+    def read_session(self) -> Session:
+        return self._session(self.engine)
+
+    def write_session(self) -> Session:
+        return self._session(self._write_engine)
+
+    def _session(self, bind: Engine) -> Session:
+        session = Session(bind, expire_on_commit=False)
+        for hook in self.after_commit:
+            event.listen(session, "after_commit", hook)
+        for hook in self.after_rollback:
+            event.listen(session, "after_rollback", hook)
+        return session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision; safe to call on every start."""
+        command.upgrade(alembic_config(self.url), "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["configure_logger"] = False
+    return config

@@ -1,0 +1,111 @@
+"""Read models: what a board, a phone or the API snapshot shows of a workshop right now."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.domain import notes as notes_domain
+from app.domain import workshops
+from app.models import Group, Note, Participant, Stage, Workshop
+
+
+@dataclass(frozen=True)
+class Column:
+    group: Group
+    notes: Sequence[Note]
+
+
+@dataclass
+class Board:
+    workshop: Workshop
+    stages: Sequence[Stage]
+    groups: Sequence[Group]
+    current: Stage | None
+    seq: int
+    participant_count: int
+    authors: dict[str, Participant] = field(default_factory=dict)
+    columns: list[Column] = field(default_factory=list)
+
+    def column(self, group_id: int) -> Column | None:
+        return next((column for column in self.columns if column.group.id == group_id), None)
+
+
+def board(session: Session, workshop: Workshop, *, group_id: int | None = None) -> Board:
+    """The current stage's notes, one column per group (or the one group asked for)."""
+    seq = workshop.last_seq
+    stages = workshops.stages_of(session, workshop.id)
+    groups = workshops.groups_of(session, workshop.id)
+    current = next((s for s in stages if s.key == workshop.current_stage_key), None)
+    state = Board(
+        workshop=workshop,
+        stages=stages,
+        groups=groups,
+        current=current,
+        seq=seq,
+        participant_count=workshops.participant_count(session, workshop.id),
+    )
+    if current is None:
+        return state
+    shown = [g for g in groups if group_id is None or g.id == group_id]
+    notes = notes_domain.live_notes(session, workshop_id=workshop.id, stage_id=current.id)
+    state.authors = authors_of(session, notes)
+    for group in shown:
+        state.columns.append(
+            Column(group=group, notes=[n for n in notes if n.group_id == group.id])
+        )
+    return state
+
+
+def authors_of(session: Session, notes: Sequence[Note]) -> dict[str, Participant]:
+    ids = {note.participant_id for note in notes if note.participant_id}
+    if not ids:
+        return {}
+    found = session.exec(select(Participant).where(Participant.id.in_(ids))).all()  # type: ignore[union-attr]
+    return {participant.id: participant for participant in found}
+
+
+def snapshot(session: Session, workshop: Workshop) -> dict[str, Any]:
+    """Everything the API returns for a workshop; ``last_seq`` says where to resume the stream."""
+    seq = workshop.last_seq
+    stages = workshops.stages_of(session, workshop.id)
+    groups = workshops.groups_of(session, workshop.id)
+    notes = notes_domain.live_notes(session, workshop_id=workshop.id)
+    authors = authors_of(session, notes)
+    stage_by_id = {stage.id: stage for stage in stages}
+    group_by_id = {group.id: group for group in groups}
+    return {
+        "id": workshop.id,
+        "title": workshop.title,
+        "date": workshop.date,
+        "venue": workshop.venue,
+        "join_code": workshop.join_code,
+        "current_stage": workshop.current_stage_key,
+        "stages": [
+            {
+                "key": s.key,
+                "label": s.label,
+                "label_en": s.label_en,
+                "kind": s.kind,
+                "scope": s.scope,
+                "status": s.status,
+                "draws_from": s.draws_from,
+            }
+            for s in stages
+        ],
+        "groups": [{"id": g.id, "name": g.name} for g in groups],
+        "notes": [
+            notes_domain.as_json(
+                note,
+                stage=stage_by_id[note.stage_id],
+                group=group_by_id.get(note.group_id),
+                author=authors.get(note.participant_id or ""),
+            )
+            for note in notes
+        ],
+        "participant_count": workshops.participant_count(session, workshop.id),
+        "last_seq": seq,
+    }

@@ -1,0 +1,180 @@
+"""Built-in workshop formats: ordered stage definitions that a workshop copies when created."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.errors import Invalid
+from app.i18n import N_
+
+KINDS = ("post", "select", "vote", "qa", "feedback")
+POSTABLE_KINDS = ("post", "select")
+SCOPES = ("group", "plenary")
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_STAGES = 30
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    key: str
+    label: str
+    label_en: str = ""
+    prompt: str = ""
+    prompt_en: str = ""
+    kind: str = "post"
+    scope: str = "group"
+    per_person_limit: int | None = None
+    draws_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str
+    name: str
+    name_en: str
+    stages: tuple[StageSpec, ...] = field(default_factory=tuple)
+
+
+BUILT_IN: tuple[Format, ...] = (
+    Format(
+        key="open-meeting",
+        name="オープンミーティング（イイトコロ・共通課題・難しい課題）",
+        name_en="Open meeting (strengths, shared issues, hard problems)",
+        stages=(
+            StageSpec(
+                key="strengths",
+                label="①他に伝えたいイイトコロ",
+                label_en="1. Strengths worth sharing with others",
+                prompt="自分の団体の取り組みで、他の団体にも伝えたい良いところを書きましょう。",
+                prompt_en="What does your organisation do well that others could learn from?",
+            ),
+            StageSpec(
+                key="shared_issues",
+                label="②共通する課題",
+                label_en="2. Issues we share",
+                prompt="グループの中で共通する課題を書きましょう。",
+                prompt_en="Which issues do the organisations at your table have in common?",
+            ),
+            StageSpec(
+                key="hard_problems",
+                label="③②の中でも解決が難しそうなこと",
+                label_en="3. Of those, what looks hard to solve",
+                prompt="②の課題の中から、解決が難しそうなものを選びましょう。",
+                prompt_en="Of the shared issues, which look hard to solve?",
+                kind="select",
+                draws_from="shared_issues",
+            ),
+        ),
+    ),
+    Format(
+        key="kpt",
+        name="KPT（Keep・Problem・Try）",
+        name_en="KPT (Keep, Problem, Try)",
+        stages=(
+            StageSpec(
+                key="keep",
+                label="Keep（続けたいこと）",
+                label_en="Keep",
+                prompt="うまくいっていて、続けたいことは？",
+                prompt_en="What works well and should continue?",
+            ),
+            StageSpec(
+                key="problem",
+                label="Problem（問題点）",
+                label_en="Problem",
+                prompt="うまくいかなかったこと、困っていることは？",
+                prompt_en="What did not go well, or is getting in the way?",
+            ),
+            StageSpec(
+                key="try",
+                label="Try（次に試すこと）",
+                label_en="Try",
+                prompt="次に試してみたいことは？",
+                prompt_en="What will we try next?",
+            ),
+        ),
+    ),
+    Format(
+        key="review",
+        name="ふりかえり（達成・不十分・連携）",
+        name_en="Review (achieved, not enough, partners)",
+        stages=(
+            StageSpec(
+                key="achieved",
+                label="達成できたこと",
+                label_en="What we achieved",
+                prompt="この1年で達成できたことは？",
+                prompt_en="What did we achieve?",
+            ),
+            StageSpec(
+                key="insufficient",
+                label="不十分だったこと",
+                label_en="What was not enough",
+                prompt="まだ不十分だったことは？",
+                prompt_en="What fell short?",
+            ),
+            StageSpec(
+                key="partners",
+                label="連携したい主体・方法",
+                label_en="Whom to work with, and how",
+                prompt="これから連携したい相手と、その方法は？",
+                prompt_en="Whom do we want to work with, and how?",
+            ),
+            StageSpec(
+                key="insights",
+                label="気づき",
+                label_en="Insights",
+                prompt="話し合いの中での気づきは？",
+                prompt_en="What did we notice in the discussion?",
+            ),
+            StageSpec(
+                key="collaborate",
+                label="連携するとよいこと",
+                label_en="What we should do together",
+                prompt="連携して取り組むとよいことは？",
+                prompt_en="What would work better if we did it together?",
+            ),
+        ),
+    ),
+)
+
+
+def all_formats() -> tuple[Format, ...]:
+    return BUILT_IN
+
+
+def get_format(key: str) -> Format:
+    for fmt in BUILT_IN:
+        if fmt.key == key:
+            return fmt
+    raise Invalid(N_("Unknown format “%(key)s”."), key=key)
+
+
+def validate_stages(stages: list[StageSpec]) -> list[StageSpec]:
+    """Refuse stage lists a workshop could not run: empty, duplicated, or drawing from later."""
+    if not stages:
+        raise Invalid(N_("A workshop needs at least one stage."))
+    if len(stages) > MAX_STAGES:
+        raise Invalid(N_("A workshop can have at most %(max)s stages."), max=MAX_STAGES)
+    seen: set[str] = set()
+    for stage in stages:
+        if not KEY_PATTERN.match(stage.key):
+            raise Invalid(
+                N_("Stage key “%(key)s” must be lowercase letters, digits, “_” or “-”."),
+                key=stage.key[:64],
+            )
+        if stage.key in seen:
+            raise Invalid(N_("Stage key “%(key)s” is used twice."), key=stage.key)
+        if not stage.label.strip():
+            raise Invalid(N_("Stage “%(key)s” needs a label."), key=stage.key)
+        if stage.kind not in KINDS:
+            raise Invalid(N_("Unknown stage kind “%(kind)s”."), kind=stage.kind[:32])
+        if stage.scope not in SCOPES:
+            raise Invalid(N_("Unknown stage scope “%(scope)s”."), scope=stage.scope[:32])
+        if stage.draws_from is not None and stage.draws_from not in seen:
+            raise Invalid(N_("Stage “%(key)s” can only draw from an earlier stage."), key=stage.key)
+        if stage.per_person_limit is not None and not 1 <= stage.per_person_limit <= 100:
+            raise Invalid(N_("A per-person limit must be between 1 and 100."))
+        seen.add(stage.key)
+    return stages

@@ -1,0 +1,80 @@
+"""Joining a workshop without an account, and recognising a participant by their token."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from app.domain import workshops
+from app.errors import Invalid
+from app.i18n import N_
+from app.live import events
+from app.models import Participant, Workshop
+
+MAX_NAME = 60
+MAX_ORGANIZATION = 100
+
+
+@dataclass(frozen=True)
+class Joined:
+    participant: Participant
+    token: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def join(
+    *,
+    session: Session,
+    workshop: Workshop,
+    group: str | int,
+    name: str = "",
+    organization: str = "",
+) -> Joined:
+    """Add a participant to a group; the token is returned once and only its hash is kept."""
+    name = _clean(name)
+    organization = _clean(organization)
+    if len(name) > MAX_NAME:
+        raise Invalid(N_("A name can be at most %(max)s characters."), max=MAX_NAME)
+    if len(organization) > MAX_ORGANIZATION:
+        raise Invalid(
+            N_("An organisation can be at most %(max)s characters."), max=MAX_ORGANIZATION
+        )
+    events.lock_workshop(session, workshop.id)
+    chosen = workshops.find_group(session, workshop.id, group)
+    token = secrets.token_urlsafe(32)
+    participant = Participant(
+        workshop_id=workshop.id,
+        group_id=chosen.id,
+        name=name,
+        organization=organization,
+        token_hash=hash_token(token),
+    )
+    session.add(participant)
+    session.flush()
+    events.append(
+        session,
+        workshop_id=workshop.id,
+        type=events.PARTICIPANT_JOINED,
+        payload={
+            "group": chosen.name,
+            "participants": workshops.participant_count(session, workshop.id),
+        },
+    )
+    return Joined(participant=participant, token=token)
+
+
+def by_token(session: Session, token: str) -> Participant | None:
+    if not token or len(token) > 200:
+        return None
+    statement = select(Participant).where(Participant.token_hash == hash_token(token))
+    return session.exec(statement).first()
+
+
+def _clean(value: str | None) -> str:
+    return " ".join((value or "").split())

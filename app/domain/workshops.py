@@ -1,0 +1,233 @@
+"""Workshops, their stages and groups, and the stage transitions the facilitator drives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, func, select
+
+from app.domain.formats import StageSpec, validate_stages
+from app.errors import Invalid, NotFound
+from app.i18n import N_
+from app.live import events
+from app.models import Group, Participant, Stage, Workshop
+
+# No 0/O, 1/I/L, U/V: read off a projector or spoken aloud, these never get confused.
+JOIN_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+JOIN_CODE_LENGTH = 8
+MAX_GROUPS = 50
+MAX_TITLE = 200
+MAX_GROUP_NAME = 40
+
+# status of a stage → statuses it may move to.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "pending": ("open",),
+    "open": ("locked",),
+    "locked": ("open",),
+}
+
+
+@dataclass(frozen=True)
+class StageChanged:
+    event_seq: int
+    current_stage: str | None
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_join_code(raw: str) -> str:
+    """Accept what people type: lowercase, spaces, hyphens, full-width characters."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", raw or "").upper()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def format_join_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}" if len(code) == JOIN_CODE_LENGTH else code
+
+
+def create_workshop(
+    *,
+    session: Session,
+    title: str,
+    stages: list[StageSpec],
+    groups: list[str],
+    format_key: str | None = None,
+    date: dt.date | None = None,
+    start_time: str | None = None,
+    venue: str | None = None,
+    owner_id: int | None = None,
+) -> Workshop:
+    title = (title or "").strip()
+    if not title:
+        raise Invalid(N_("A workshop needs a title."))
+    if len(title) > MAX_TITLE:
+        raise Invalid(N_("The title can be at most %(max)s characters."), max=MAX_TITLE)
+    if venue is not None and len(venue) > 200:
+        raise Invalid(N_("The venue can be at most %(max)s characters."), max=200)
+    names = [name.strip() for name in groups if name and name.strip()]
+    if not names:
+        raise Invalid(N_("A workshop needs at least one group."))
+    if len(names) > MAX_GROUPS:
+        raise Invalid(N_("A workshop can have at most %(max)s groups."), max=MAX_GROUPS)
+    if len(set(names)) != len(names):
+        raise Invalid(N_("Group names must be different from each other."))
+    if any(len(name) > MAX_GROUP_NAME for name in names):
+        raise Invalid(N_("A group name can be at most %(max)s characters."), max=MAX_GROUP_NAME)
+    validate_stages(stages)
+
+    workshop = Workshop(
+        title=title,
+        format_key=format_key,
+        date=date,
+        start_time=start_time,
+        venue=(venue or "").strip() or None,
+        join_code=_unused_join_code(session),
+        owner_id=owner_id,
+    )
+    session.add(workshop)
+    session.flush()
+    for position, spec in enumerate(stages):
+        session.add(
+            Stage(
+                workshop_id=workshop.id,
+                position=position,
+                key=spec.key,
+                label=spec.label.strip(),
+                label_en=spec.label_en.strip(),
+                prompt=spec.prompt.strip(),
+                prompt_en=spec.prompt_en.strip(),
+                kind=spec.kind,
+                scope=spec.scope,
+                per_person_limit=spec.per_person_limit,
+                draws_from=spec.draws_from,
+            )
+        )
+    for position, name in enumerate(names):
+        session.add(Group(workshop_id=workshop.id, name=name, position=position))
+    session.flush()
+    return workshop
+
+
+def _unused_join_code(session: Session) -> str:
+    while True:
+        code = new_join_code()
+        if session.exec(select(Workshop.id).where(Workshop.join_code == code)).first() is None:
+            return code
+
+
+def get(session: Session, workshop_id: int) -> Workshop:
+    workshop = session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise NotFound(N_("No such workshop."))
+    return workshop
+
+
+def by_join_code(session: Session, raw_code: str) -> Workshop:
+    code = normalise_join_code(raw_code)
+    workshop = session.exec(select(Workshop).where(Workshop.join_code == code)).first()
+    if workshop is None or workshop.status == "closed":
+        raise NotFound(N_("No workshop has this code. Check the code on the screen."))
+    return workshop
+
+
+def stages_of(session: Session, workshop_id: int) -> Sequence[Stage]:
+    statement = select(Stage).where(Stage.workshop_id == workshop_id).order_by(col(Stage.position))
+    return session.exec(statement).all()
+
+
+def groups_of(session: Session, workshop_id: int) -> Sequence[Group]:
+    statement = select(Group).where(Group.workshop_id == workshop_id).order_by(col(Group.position))
+    return session.exec(statement).all()
+
+
+def stage_by_key(session: Session, workshop_id: int, key: str) -> Stage:
+    stage = session.exec(
+        select(Stage).where(Stage.workshop_id == workshop_id, Stage.key == key)
+    ).first()
+    if stage is None:
+        raise Invalid(N_("This workshop has no stage “%(key)s”."), key=str(key)[:64])
+    return stage
+
+
+def find_group(session: Session, workshop_id: int, ref: str | int) -> Group:
+    """Find a group by its name or its id, as the API promises."""
+    text = str(ref).strip()
+    group = session.exec(
+        select(Group).where(Group.workshop_id == workshop_id, Group.name == text)
+    ).first()
+    if group is None and text.isdigit():
+        candidate = session.get(Group, int(text))
+        if candidate is not None and candidate.workshop_id == workshop_id:
+            group = candidate
+    if group is None:
+        raise Invalid(N_("This workshop has no group “%(group)s”."), group=text[:40])
+    return group
+
+
+def participant_count(session: Session, workshop_id: int) -> int:
+    statement = (
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)
+    )
+    return session.exec(statement).one()
+
+
+def current_stage(session: Session, workshop: Workshop) -> Stage | None:
+    if workshop.current_stage_key is None:
+        return None
+    return session.exec(
+        select(Stage).where(
+            Stage.workshop_id == workshop.id, Stage.key == workshop.current_stage_key
+        )
+    ).first()
+
+
+def open_stage(*, session: Session, workshop: Workshop, key: str) -> StageChanged:
+    """Make ``key`` the current stage and open it for posting; the previous one is locked."""
+    events.lock_workshop(session, workshop.id)
+    target = stage_by_key(session, workshop.id, key)
+    for stage in stages_of(session, workshop.id):
+        if stage.id != target.id and stage.status == "open":
+            stage.status = "locked"
+            session.add(stage)
+    target.status = "open"
+    session.add(target)
+    workshop.current_stage_key = target.key
+    session.add(workshop)
+    return _stage_changed(session, workshop)
+
+
+def set_posting_locked(*, session: Session, workshop: Workshop, locked: bool) -> StageChanged:
+    """Lock or reopen posting in the current stage without moving on."""
+    events.lock_workshop(session, workshop.id)
+    stage = current_stage(session, workshop)
+    if stage is None:
+        raise Invalid(N_("No stage has been opened yet."))
+    wanted = "locked" if locked else "open"
+    if stage.status != wanted:
+        if wanted not in TRANSITIONS.get(stage.status, ()):
+            raise Invalid(N_("This stage cannot be changed that way now."))
+        stage.status = wanted
+        session.add(stage)
+    return _stage_changed(session, workshop)
+
+
+def _stage_changed(session: Session, workshop: Workshop) -> StageChanged:
+    session.flush()
+    stages = stages_of(session, workshop.id)
+    event = events.append(
+        session,
+        workshop_id=workshop.id,
+        type=events.STAGE_CHANGED,
+        payload={
+            "current_stage": workshop.current_stage_key,
+            "stages": [{"key": stage.key, "status": stage.status} for stage in stages],
+        },
+    )
+    return StageChanged(event_seq=event.seq, current_stage=workshop.current_stage_key)

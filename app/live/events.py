@@ -1,0 +1,90 @@
+"""The per-workshop event log: gapless ``seq``, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.models import Event, Workshop
+
+PENDING_KEY = "fusen_pending_events"
+
+NOTE_CREATED = "note.created"
+NOTE_UPDATED = "note.updated"
+NOTE_DELETED = "note.deleted"
+STAGE_CHANGED = "stage.changed"
+PARTICIPANT_JOINED = "participant.joined"
+RESET = "reset"
+
+
+@dataclass(frozen=True)
+class Wakeup:
+    """What crosses the bus: only which workshop moved and how far; the database holds the rest."""
+
+    workshop_id: int
+    seq: int
+
+
+def lock_workshop(session: Session, workshop_id: int) -> Workshop:
+    """Take the workshop's row lock first, so that checks and the event that follows agree."""
+    statement = select(Workshop).where(Workshop.id == workshop_id).with_for_update()
+    return session.exec(statement).one()
+
+
+def append(session: Session, *, workshop_id: int, type: str, payload: dict[str, Any]) -> Event:
+    """Append one event; its seq comes from under the workshop row lock: order = commit order."""
+    statement = (
+        update(Workshop)
+        .where(col(Workshop.id) == workshop_id)
+        .values(last_seq=col(Workshop.last_seq) + 1)
+        .returning(col(Workshop.last_seq))
+        .execution_options(synchronize_session=False)
+    )
+    seq = session.execute(statement).scalar_one()
+    event = Event(
+        workshop_id=workshop_id,
+        seq=seq,
+        type=type,
+        payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+    )
+    session.add(event)
+    session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(Wakeup(workshop_id, seq))
+    return event
+
+
+def take_pending(session: Session) -> list[Wakeup]:
+    """Hand over the wake-ups of a committed transaction, newest per workshop."""
+    pending: list[Wakeup] = session.info.pop(PENDING_KEY, [])
+    newest: dict[int, int] = {}
+    for wakeup in pending:
+        newest[wakeup.workshop_id] = max(newest.get(wakeup.workshop_id, 0), wakeup.seq)
+    return [Wakeup(workshop_id, seq) for workshop_id, seq in newest.items()]
+
+
+def discard_pending(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def read_after(session: Session, *, workshop_id: int, after: int, limit: int) -> Sequence[Event]:
+    statement = (
+        select(Event)
+        .where(Event.workshop_id == workshop_id, Event.seq > after)
+        .order_by(col(Event.seq))
+        .limit(limit)
+    )
+    return session.exec(statement).all()
+
+
+def last_seq(session: Session, workshop_id: int) -> int:
+    statement = select(Workshop.last_seq).where(Workshop.id == workshop_id)
+    return session.exec(statement).one()
+
+
+def payload_of(event: Event) -> dict[str, Any]:
+    return json.loads(event.payload)

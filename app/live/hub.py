@@ -1,0 +1,241 @@
+"""Fan-out of workshop events to open streams.
+
+One ``Channel`` per workshop with viewers. When the bus wakes it, the channel reads the new events
+from the database once, renders each event once per audience (kind, group, locale) and puts the
+same bytes on every subscriber's queue. A subscriber that connects replays what it missed from the
+event table, then takes live messages above the seq it replayed to, so nothing is lost or doubled
+in the gap between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from dataclasses import dataclass, field
+
+from starlette.concurrency import run_in_threadpool
+
+from app.db import Database
+from app.live import events
+from app.live.events import Wakeup
+from app.models import Event
+
+log = logging.getLogger(__name__)
+
+Message = tuple[int, bytes]
+RenderBatch = Callable[..., dict["Audience", list[Message]]]
+"""``render(session, events, audiences)`` → the messages for each audience, in seq order."""
+
+FETCH_LIMIT = 500
+QUEUE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Everyone who sees the same bytes for the same event."""
+
+    kind: str
+    locale: str = "ja"
+    group_id: int | None = None
+
+
+def encode(*, seq: int | None, event: str, data: str) -> bytes:
+    lines = [f"id: {seq}"] if seq is not None else []
+    lines.append(f"event: {event}")
+    lines.extend(f"data: {line}" for line in data.splitlines() or [""])
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+@dataclass(eq=False)
+class Subscriber:
+    audience: Audience
+    queue: asyncio.Queue[Message | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
+    )
+
+    def offer(self, message: Message) -> bool:
+        """Queue a message; a viewer that fell this far behind is cut off and reconnects."""
+        try:
+            self.queue.put_nowait(message)
+            return True
+        except asyncio.QueueFull:
+            self.close()
+            return False
+
+    def close(self) -> None:
+        with contextlib.suppress(asyncio.QueueEmpty):
+            while self.queue.full():
+                self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+
+class Channel:
+    def __init__(self, hub: Hub, workshop_id: int, delivered: int) -> None:
+        self.hub = hub
+        self.workshop_id = workshop_id
+        self.delivered = delivered
+        self.target = delivered
+        self.subscribers: dict[Audience, set[Subscriber]] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"channel-{self.workshop_id}")
+
+    def add(self, audience: Audience) -> Subscriber:
+        subscriber = Subscriber(audience)
+        self.subscribers.setdefault(audience, set()).add(subscriber)
+        return subscriber
+
+    def remove(self, subscriber: Subscriber) -> None:
+        members = self.subscribers.get(subscriber.audience)
+        if members is not None:
+            members.discard(subscriber)
+            if not members:
+                del self.subscribers[subscriber.audience]
+        if not self.subscribers:
+            self._wake.set()
+
+    def wake(self, seq: int) -> None:
+        self.target = max(self.target, seq)
+        self._wake.set()
+
+    @property
+    def viewer_count(self) -> int:
+        return sum(len(members) for members in self.subscribers.values())
+
+    async def _run(self) -> None:
+        try:
+            while self.subscribers:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.hub.poll_seconds)
+                self._wake.clear()
+                if not self.subscribers:
+                    break
+                try:
+                    await self._deliver()
+                except Exception:
+                    log.exception("delivery failed for workshop %s", self.workshop_id)
+                    await asyncio.sleep(1)
+        finally:
+            self.hub._forget(self)
+
+    async def _deliver(self) -> None:
+        while True:
+            audiences = list(self.subscribers)
+            batch, rendered = await run_in_threadpool(self._load, audiences)
+            if not batch:
+                return
+            for audience, messages in rendered.items():
+                for subscriber in list(self.subscribers.get(audience, ())):
+                    for message in messages:
+                        if not subscriber.offer(message):
+                            break
+            self.delivered = batch[-1].seq
+            if len(batch) < FETCH_LIMIT:
+                return
+
+    def _load(self, audiences: Collection[Audience]) -> tuple[Sequence[Event], dict]:
+        with self.hub.db.read_session() as session:
+            batch = events.read_after(
+                session, workshop_id=self.workshop_id, after=self.delivered, limit=FETCH_LIMIT
+            )
+            if not batch:
+                return batch, {}
+            return batch, self.hub.render(session, batch, audiences)
+
+
+class Hub:
+    def __init__(
+        self, *, db: Database, render: RenderBatch, poll_seconds: float, max_replay: int
+    ) -> None:
+        self.db = db
+        self.render = render
+        self.poll_seconds = poll_seconds
+        self.max_replay = max_replay
+        self.channels: dict[int, Channel] = {}
+        self._lock = asyncio.Lock()
+
+    def wake(self, wakeup: Wakeup) -> None:
+        channel = self.channels.get(wakeup.workshop_id)
+        if channel is not None:
+            channel.wake(wakeup.seq)
+
+    def _forget(self, channel: Channel) -> None:
+        if self.channels.get(channel.workshop_id) is channel:
+            del self.channels[channel.workshop_id]
+
+    async def _channel(self, workshop_id: int, audience: Audience) -> tuple[Channel, Subscriber]:
+        async with self._lock:
+            channel = self.channels.get(workshop_id)
+            if channel is None:
+                delivered = await run_in_threadpool(self._last_seq, workshop_id)
+                channel = Channel(self, workshop_id, delivered)
+                self.channels[workshop_id] = channel
+                subscriber = channel.add(audience)
+                channel.start()
+            else:
+                subscriber = channel.add(audience)
+            return channel, subscriber
+
+    def _last_seq(self, workshop_id: int) -> int:
+        with self.db.read_session() as session:
+            return events.last_seq(session, workshop_id)
+
+    def _replay(self, workshop_id: int, audience: Audience, after: int | None) -> list[Message]:
+        """Messages a reconnecting viewer missed; a reset when it is too far behind to replay."""
+        with self.db.read_session() as session:
+            newest = events.last_seq(session, workshop_id)
+            if after is None:
+                return [(newest, b"")]
+            if after > newest or newest - after > self.max_replay:
+                return [(newest, encode(seq=newest, event=events.RESET, data="{}"))]
+            replayed: list[Message] = []
+            cursor = after
+            while cursor < newest:
+                batch = events.read_after(
+                    session, workshop_id=workshop_id, after=cursor, limit=FETCH_LIMIT
+                )
+                if not batch:
+                    break
+                replayed.extend(self.render(session, batch, [audience]).get(audience, []))
+                cursor = batch[-1].seq
+            replayed.append((cursor, b""))
+            return replayed
+
+    async def stream(
+        self, *, workshop_id: int, audience: Audience, after: int | None, heartbeat: float
+    ) -> AsyncIterator[bytes]:
+        """Yield SSE bytes: retry hint, the replay, then live messages and heartbeats."""
+        channel, subscriber = await self._channel(workshop_id, audience)
+        try:
+            yield b"retry: 3000\n\n"
+            replay = await run_in_threadpool(self._replay, workshop_id, audience, after)
+            floor = replay[-1][0]
+            for _seq, data in replay:
+                if data:
+                    yield data
+            while True:
+                try:
+                    message = await asyncio.wait_for(subscriber.queue.get(), heartbeat)
+                except TimeoutError:
+                    yield b": ping\n\n"
+                    continue
+                if message is None:
+                    return
+                seq, data = message
+                if seq > floor:
+                    floor = seq
+                    yield data
+        finally:
+            channel.remove(subscriber)
+
+    async def close(self) -> None:
+        for channel in list(self.channels.values()):
+            for members in list(channel.subscribers.values()):
+                for subscriber in list(members):
+                    subscriber.close()
+            channel.subscribers.clear()
+            channel._wake.set()

@@ -1,0 +1,240 @@
+"""The ASGI app: ``app.main:app``. Migrations run at start; ``/healthz`` answers once they did."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app import i18n
+from app.db import Database
+from app.domain import accounts
+from app.errors import DomainError
+from app.live import events
+from app.live.bus import make_bus
+from app.live.hub import Hub
+from app.security import Signer
+from app.settings import Settings, get_settings
+from app.templating import STATIC_DIR, make_environment
+from app.web import admin, api, board, participant, stream
+from app.web.deps import JoinRequired, LoginRequired
+from app.web.pages import render_error
+
+log = logging.getLogger("fusen")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class LocaleMiddleware:
+    """Set the request's language: the user's choice (cookie), then Accept-Language."""
+
+    def __init__(self, app: ASGIApp, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        cookie = None
+        for part in headers.get("cookie", "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == i18n.LOCALE_COOKIE:
+                cookie = value
+        locale = i18n.negotiate(
+            cookie=cookie, accept_language=headers.get("accept-language"), default=self.default
+        )
+        with i18n.use_locale(locale):
+            await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if b"content-security-policy" not in names:
+                    extra.append((b"content-security-policy", CSP.encode()))
+                headers.extend(pair for pair in extra if pair[0] not in names)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = Database(settings.database_url)
+    bus = make_bus(settings.bus_url)
+
+    def publish_after_commit(session: Session) -> None:
+        for wakeup in events.take_pending(session):
+            bus.publish(wakeup)
+
+    db.after_commit.append(publish_after_commit)
+    db.after_rollback.append(events.discard_pending)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db.migrate()
+        with db.write_session() as session:
+            created = accounts.ensure_first_admin(session, password=settings.admin_password)
+            session.commit()
+        if created is not None and created.generated_password:
+            print(  # noqa: T201  (shown once, on purpose, to whoever started the server)
+                f"\n  First account created: user '{created.username}', "
+                f"password '{created.generated_password}'\n  (set FUSEN_ADMIN_PASSWORD to choose"
+                " it yourself; change it after signing in)\n",
+                flush=True,
+            )
+        await bus.start(app.state.hub.wake)
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            await app.state.hub.close()
+            await bus.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Fusen",
+        version="0.1.0",
+        summary="Live group workshops with digital sticky notes.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.bus = bus
+    app.state.ready = False
+    app.state.signer = Signer(
+        settings.secret_key, max_age_seconds=settings.token_max_age_hours * 3600
+    )
+    app.state.templates = make_environment(app.router)
+
+    from app.web.fragments import FragmentRenderer
+
+    app.state.hub = Hub(
+        db=db,
+        render=FragmentRenderer(app.state.templates),
+        poll_seconds=settings.sse_heartbeat_seconds,
+        max_replay=settings.sse_max_replay,
+    )
+
+    @app.get("/healthz", tags=["health"], name="healthz")
+    def healthz() -> JSONResponse:
+        if not app.state.ready:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    app.include_router(api.router)
+    app.include_router(stream.router)
+    app.include_router(participant.router)
+    app.include_router(board.router)
+    app.include_router(admin.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(LocaleMiddleware, default=settings.default_locale)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz",)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        message = i18n.gettext(exc.message, **exc.params)
+        if _wants_json(request):
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+            return JSONResponse({"detail": message}, status_code=exc.status_code, headers=headers)
+        return render_error(request, message, exc.status_code)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = app.url_path_for("admin:login")
+        return RedirectResponse(f"{login}?next={_quote(target)}", status_code=303)
+
+    @app.exception_handler(JoinRequired)
+    async def join_required(request: Request, exc: JoinRequired) -> Response:
+        return RedirectResponse(app.url_path_for("participant:join", code=exc.join_code), 303)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {
+                "loc": list(error.get("loc", ())),
+                "msg": error.get("msg", ""),
+                "type": error.get("type", ""),
+            }
+            for error in exc.errors()
+        ]
+        if _wants_json(request):
+            return JSONResponse({"detail": errors}, status_code=422)
+        summary = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors)
+        return render_error(
+            request, i18n.gettext("The form was not filled in correctly.") + " " + summary, 422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        message = (
+            i18n.gettext("This page does not exist.") if exc.status_code == 404 else str(exc.detail)
+        )
+        return render_error(request, message, exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = i18n.gettext("Something went wrong on the server. Nothing you saved was lost.")
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=500)
+        return render_error(request, message, 500)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="/")
+
+
+def __getattr__(name: str) -> FastAPI:
+    """Build ``app`` on first use, so importing this module for tests opens no database."""
+    if name == "app":
+        application = create_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)

@@ -1,0 +1,116 @@
+"""Database tables. Every change that viewers must see also appends an ``Event`` row."""
+
+import datetime as dt
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class User(SQLModel, table=True):
+    """A secretariat admin or a facilitator; participants never have accounts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="facilitator", max_length=16)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Workshop(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    format_key: str | None = Field(default=None, max_length=64)
+    date: dt.date | None = None
+    start_time: str | None = Field(default=None, max_length=5)
+    venue: str | None = Field(default=None, max_length=200)
+    join_code: str = Field(max_length=16, unique=True, index=True)
+    status: str = Field(default="live", max_length=16)
+    current_stage_key: str | None = Field(default=None, max_length=64)
+    # The last event's seq; incremented under the row lock, so it also serialises writers.
+    last_seq: int = 0
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Stage(SQLModel, table=True):
+    """A workshop's own copy of one stage of its format."""
+
+    __table_args__ = (UniqueConstraint("workshop_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    position: int
+    key: str = Field(max_length=64)
+    label: str = Field(max_length=200)
+    label_en: str = Field(default="", max_length=200)
+    prompt: str = Field(default="", max_length=500)
+    prompt_en: str = Field(default="", max_length=500)
+    kind: str = Field(default="post", max_length=16)
+    scope: str = Field(default="group", max_length=16)
+    per_person_limit: int | None = None
+    draws_from: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="pending", max_length=16)
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "workshop_group"
+    __table_args__ = (UniqueConstraint("workshop_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    name: str = Field(max_length=40)
+    position: int
+
+
+class Participant(SQLModel, table=True):
+    id: str = Field(default_factory=new_uuid, primary_key=True, max_length=36)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    group_id: int = Field(foreign_key="workshop_group.id", index=True)
+    name: str = Field(default="", max_length=60)
+    organization: str = Field(default="", max_length=100)
+    role: str = Field(default="member", max_length=16)
+    # Only a hash is stored: a leaked database must not let anyone act as a participant.
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Note(SQLModel, table=True):
+    __table_args__ = (Index("ix_note_workshop_stage_group", "workshop_id", "stage_id", "group_id"),)
+
+    # Chosen by the client so that a retried post on a flaky connection is recognised.
+    id: str = Field(default_factory=new_uuid, primary_key=True, max_length=36)
+    workshop_id: int = Field(foreign_key="workshop.id")
+    stage_id: int = Field(foreign_key="stage.id")
+    group_id: int = Field(foreign_key="workshop_group.id")
+    participant_id: str | None = Field(default=None, foreign_key="participant.id", max_length=36)
+    author_user_id: int | None = Field(default=None, foreign_key="user.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    # The seq of the event that created it: a total order every screen agrees on.
+    created_seq: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """One entry of a workshop's gapless log; viewers replay it by ``seq``."""
+
+    __table_args__ = (UniqueConstraint("workshop_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id")
+    seq: int
+    type: str = Field(max_length=40)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

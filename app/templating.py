@@ -1,0 +1,80 @@
+"""The one Jinja environment: autoescaped, translated, with URLs from named routes only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.routing import Router
+
+from app import i18n
+from app.settings import ROOT
+
+TEMPLATE_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+
+
+@lru_cache(maxsize=256)
+def _static_version(path: str) -> str:
+    try:
+        return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def static_url(path: str) -> str:
+    """Cache-busting static URL, so phones never keep a stale script after an upgrade."""
+    return f"/static/{path}?v={_static_version(path)}"
+
+
+def make_environment(router: Router) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message, **params: i18n.gettext(message, **params),
+        lambda singular, plural, n, **params: i18n.ngettext(singular, plural, n, **params),
+        newstyle=True,
+    )
+
+    def url(name: str, **params: Any) -> str:
+        return str(router.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+    env.globals.update(
+        url=url,
+        static_url=static_url,
+        current_locale=i18n.current_locale,
+        locales=i18n.LOCALES,
+    )
+    env.filters["label"] = localized_label
+    env.filters["prompt"] = localized_prompt
+    env.filters["datefmt"] = format_date
+    return env
+
+
+def localized_label(stage: Any) -> str:
+    if i18n.current_locale() == "en" and getattr(stage, "label_en", ""):
+        return stage.label_en
+    return stage.label
+
+
+def localized_prompt(stage: Any) -> str:
+    if i18n.current_locale() == "en" and getattr(stage, "prompt_en", ""):
+        return stage.prompt_en
+    return stage.prompt
+
+
+def format_date(value: dt.date | None) -> str:
+    if value is None:
+        return ""
+    if i18n.current_locale() == "ja":
+        weekday = "月火水木金土日"[value.weekday()]
+        return f"{value.year}年{value.month}月{value.day}日（{weekday}）"
+    return value.strftime("%a %-d %b %Y")

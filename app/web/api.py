@@ -1,0 +1,240 @@
+"""The JSON API under ``/api/v1``. Same domain functions as the pages; the route commits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response, status
+from fastapi.responses import PlainTextResponse
+
+from app import i18n
+from app.domain import accounts, boards, formats, notes, participants, workshops
+from app.errors import Invalid, Unauthorized
+from app.exports import markdown
+from app.i18n import N_
+from app.schemas import (
+    CurrentStageIn,
+    FormatOut,
+    Joined,
+    JoinIn,
+    NoteEdit,
+    NoteIn,
+    NoteOut,
+    PostingIn,
+    Problem,
+    StageOut,
+    Token,
+    WorkshopCreated,
+    WorkshopIn,
+    WorkshopSnapshot,
+)
+from app.web import links
+from app.web.deps import (
+    ApiRunnerWorkshopDep,
+    ApiStaffDep,
+    SessionDep,
+    WorkshopActorDep,
+)
+
+PROBLEMS = {
+    code: {"model": Problem}
+    for code in (
+        status.HTTP_401_UNAUTHORIZED,
+        status.HTTP_403_FORBIDDEN,
+        status.HTTP_404_NOT_FOUND,
+        status.HTTP_409_CONFLICT,
+    )
+}
+
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=PROBLEMS)
+
+
+@router.post("/token", response_model=Token, name="api:token")
+def create_token(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+) -> Token:
+    """Exchange a staff username and password for a bearer token."""
+    user = accounts.authenticate(session, username=username, password=password)
+    if user is None:
+        raise Unauthorized(N_("Wrong username or password."))
+    return Token(access_token=request.app.state.signer.api_token(user.id))
+
+
+@router.get("/formats", response_model=list[FormatOut], name="api:formats")
+def list_formats() -> list[FormatOut]:
+    locale_en = i18n.current_locale() == "en"
+    return [
+        FormatOut(
+            key=fmt.key,
+            name=fmt.name_en if locale_en else fmt.name,
+            name_en=fmt.name_en,
+            stages=[
+                StageOut(
+                    key=s.key,
+                    label=s.label,
+                    label_en=s.label_en,
+                    kind=s.kind,
+                    scope=s.scope,
+                    draws_from=s.draws_from,
+                )
+                for s in fmt.stages
+            ],
+        )
+        for fmt in formats.all_formats()
+    ]
+
+
+@router.post(
+    "/workshops",
+    response_model=WorkshopCreated,
+    status_code=status.HTTP_201_CREATED,
+    name="api:create_workshop",
+)
+def create_workshop(
+    body: WorkshopIn, request: Request, session: SessionDep, user: ApiStaffDep
+) -> WorkshopCreated:
+    """Create a workshop from a built-in format or from its own list of stages."""
+    if body.stages:
+        stages = [stage.spec() for stage in body.stages]
+        format_key = None
+    elif body.format:
+        fmt = formats.get_format(body.format)
+        stages, format_key = list(fmt.stages), fmt.key
+    else:
+        raise Invalid(N_("Give either a format or a list of stages."))
+    workshop = workshops.create_workshop(
+        session=session,
+        title=body.title,
+        stages=stages,
+        groups=body.groups,
+        format_key=format_key,
+        date=body.date,
+        start_time=body.start_time,
+        venue=body.venue,
+        owner_id=user.id,
+    )
+    session.commit()
+    return WorkshopCreated(
+        id=workshop.id,
+        join_code=workshop.join_code,
+        join_url=links.join_url(request, workshop),
+        board_url=links.absolute(request, "board:board", workshop_id=workshop.id),
+    )
+
+
+@router.get("/workshops/{workshop_id}", response_model=WorkshopSnapshot, name="api:workshop")
+def get_workshop(access: WorkshopActorDep, session: SessionDep) -> dict:
+    """The workshop as it is now; resume its event stream after ``last_seq``."""
+    return boards.snapshot(session, access.workshop)
+
+
+@router.put("/workshops/{workshop_id}/current-stage", name="api:current_stage")
+def set_current_stage(
+    body: CurrentStageIn, workshop: ApiRunnerWorkshopDep, session: SessionDep
+) -> dict:
+    """Open a stage for posting; the stage open before it is locked."""
+    changed = workshops.open_stage(session=session, workshop=workshop, key=body.stage)
+    session.commit()
+    return {"current_stage": changed.current_stage, "seq": changed.event_seq}
+
+
+@router.put("/workshops/{workshop_id}/posting", name="api:posting")
+def set_posting(body: PostingIn, workshop: ApiRunnerWorkshopDep, session: SessionDep) -> dict:
+    """Lock posting in the current stage, or open it again."""
+    changed = workshops.set_posting_locked(session=session, workshop=workshop, locked=body.locked)
+    session.commit()
+    return {"current_stage": changed.current_stage, "seq": changed.event_seq}
+
+
+@router.post("/join", response_model=Joined, status_code=status.HTTP_201_CREATED, name="api:join")
+def join(body: JoinIn, session: SessionDep) -> Joined:
+    """Join a workshop by its code; the token returned is the participant's only key."""
+    workshop = workshops.by_join_code(session, body.code)
+    joined = participants.join(
+        session=session,
+        workshop=workshop,
+        group=body.group,
+        name=body.name or "",
+        organization=body.organization or "",
+    )
+    session.commit()
+    group = workshops.find_group(session, workshop.id, joined.participant.group_id)
+    return Joined(
+        participant_id=joined.participant.id,
+        token=joined.token,
+        workshop_id=workshop.id,
+        group=group.name,
+    )
+
+
+@router.post(
+    "/workshops/{workshop_id}/notes",
+    response_model=NoteOut,
+    status_code=status.HTTP_201_CREATED,
+    name="api:post_note",
+    responses={200: {"model": NoteOut, "description": "The same id was posted before"}},
+)
+def post_note(
+    body: NoteIn, access: WorkshopActorDep, session: SessionDep, response: Response
+) -> dict:
+    """Post a note. Retrying with the same ``id`` returns the first note and emits nothing."""
+    posted = notes.post_note(
+        session=session,
+        workshop=access.workshop,
+        actor=access.actor,
+        stage_key=body.stage,
+        text=body.text,
+        group=body.group,
+        note_id=body.id,
+    )
+    session.commit()
+    if not posted.created:
+        response.status_code = status.HTTP_200_OK
+    return notes.note_json(session, posted.note)
+
+
+@router.patch(
+    "/workshops/{workshop_id}/notes/{note_id}", response_model=NoteOut, name="api:edit_note"
+)
+def edit_note(note_id: str, body: NoteEdit, access: WorkshopActorDep, session: SessionDep) -> dict:
+    """Change a note's text: its author while the stage is open, or a facilitator."""
+    note = notes.edit_note(
+        session=session,
+        workshop=access.workshop,
+        actor=access.actor,
+        note_id=note_id,
+        text=body.text,
+    )
+    session.commit()
+    return notes.note_json(session, note)
+
+
+@router.delete(
+    "/workshops/{workshop_id}/notes/{note_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="api:delete_note",
+)
+def delete_note(note_id: str, access: WorkshopActorDep, session: SessionDep) -> Response:
+    notes.delete_note(
+        session=session, workshop=access.workshop, actor=access.actor, note_id=note_id
+    )
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/workshops/{workshop_id}/report.md",
+    response_class=PlainTextResponse,
+    name="api:report_md",
+)
+def report_markdown(workshop: ApiRunnerWorkshopDep, session: SessionDep) -> Response:
+    """The report as Markdown, ready to paste or to keep."""
+    text = markdown.render(session, workshop)
+    return Response(
+        content=text,
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": links.download_disposition(workshop, "md")},
+    )

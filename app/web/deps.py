@@ -1,0 +1,169 @@
+"""Request dependencies: the database session, who is asking, and what they may reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.domain import participants
+from app.domain import workshops as workshops_domain
+from app.domain.notes import Actor
+from app.errors import Forbidden, Unauthorized
+from app.i18n import N_
+from app.models import Participant, User, Workshop
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+STAFF_COOKIE = "fusen_staff"
+
+
+def participant_cookie(workshop_id: int) -> str:
+    return f"fusen_p{workshop_id}"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; writes take the database's write lock from their first statement."""
+    db = request.app.state.db
+    session = db.read_session() if request.method in SAFE_METHODS else db.write_session()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+class LoginRequired(Exception):
+    """A page needs a staff login; the handler redirects to the login page."""
+
+
+class JoinRequired(Exception):
+    """A phone page without a participant cookie; the handler sends the phone to the join page."""
+
+    def __init__(self, join_code: str) -> None:
+        super().__init__(join_code)
+        self.join_code = join_code
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def user_for_token(request: Request, session: Session, token: str) -> User | None:
+    user_id = request.app.state.signer.read_api_token(token)
+    user = session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.is_active else None
+
+
+def staff_from_cookie(request: Request, session: Session) -> User | None:
+    value = request.cookies.get(STAFF_COOKIE)
+    if not value:
+        return None
+    user_id = request.app.state.signer.read_staff_cookie(value)
+    user = session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.is_active else None
+
+
+def resolve_token(request: Request, session: Session, token: str | None) -> Actor:
+    """Turn a bearer token into an actor: staff tokens are signed, participant tokens random."""
+    if not token:
+        raise Unauthorized(N_("Sign in or join the workshop first."))
+    if "." in token:
+        user = user_for_token(request, session, token)
+        if user is not None:
+            return Actor(user=user)
+    else:
+        participant = participants.by_token(session, token)
+        if participant is not None:
+            return Actor(participant=participant)
+    raise Unauthorized(N_("This token is not valid or has expired. Sign in or join again."))
+
+
+def api_actor(request: Request, session: SessionDep) -> Actor:
+    return resolve_token(request, session, _bearer(request))
+
+
+def api_staff(request: Request, session: SessionDep) -> User:
+    actor = api_actor(request, session)
+    if actor.user is None:
+        raise Forbidden(N_("Only facilitators can do this."))
+    return actor.user
+
+
+def page_staff(request: Request, session: SessionDep) -> User:
+    user = staff_from_cookie(request, session)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+ApiActorDep = Annotated[Actor, Depends(api_actor)]
+ApiStaffDep = Annotated[User, Depends(api_staff)]
+PageStaffDep = Annotated[User, Depends(page_staff)]
+
+
+def get_workshop(workshop_id: int, session: SessionDep) -> Workshop:
+    return workshops_domain.get(session, workshop_id)
+
+
+WorkshopDep = Annotated[Workshop, Depends(get_workshop)]
+
+
+def can_run(user: User, workshop: Workshop) -> bool:
+    return user.role == "admin" or workshop.owner_id == user.id
+
+
+def require_runner(user: User, workshop: Workshop) -> None:
+    if not can_run(user, workshop):
+        raise Forbidden(N_("You do not run this workshop."))
+
+
+def require_member(actor: Actor, workshop: Workshop) -> None:
+    """A participant reaches only their own workshop; staff only the workshops they run."""
+    if actor.participant is not None and actor.participant.workshop_id != workshop.id:
+        raise Forbidden(N_("This token belongs to another workshop."))
+    if actor.user is not None:
+        require_runner(actor.user, workshop)
+
+
+@dataclass(frozen=True)
+class WorkshopActor:
+    workshop: Workshop
+    actor: Actor
+
+
+def api_workshop_actor(workshop: WorkshopDep, actor: ApiActorDep) -> WorkshopActor:
+    require_member(actor, workshop)
+    return WorkshopActor(workshop=workshop, actor=actor)
+
+
+def api_workshop_staff(workshop: WorkshopDep, user: ApiStaffDep) -> Workshop:
+    require_runner(user, workshop)
+    return workshop
+
+
+def page_workshop_staff(workshop: WorkshopDep, user: PageStaffDep) -> Workshop:
+    require_runner(user, workshop)
+    return workshop
+
+
+def page_participant(request: Request, workshop: WorkshopDep, session: SessionDep) -> Participant:
+    token = request.cookies.get(participant_cookie(workshop.id), "")
+    participant = participants.by_token(session, token) if token else None
+    if participant is None or participant.workshop_id != workshop.id:
+        raise JoinRequired(workshop.join_code)
+    return participant
+
+
+WorkshopActorDep = Annotated[WorkshopActor, Depends(api_workshop_actor)]
+ApiRunnerWorkshopDep = Annotated[Workshop, Depends(api_workshop_staff)]
+PageRunnerWorkshopDep = Annotated[Workshop, Depends(page_workshop_staff)]
+PageParticipantDep = Annotated[Participant, Depends(page_participant)]

@@ -1,0 +1,121 @@
+"""Server-sent event streams: one for API clients (JSON), one each for boards and phones (HTML).
+
+Each stream authenticates with a short-lived database session that is closed before streaming,
+so a thousand open phones hold no database connections.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from app import i18n
+from app.domain import participants
+from app.domain import workshops as workshops_domain
+from app.errors import Invalid, Unauthorized
+from app.i18n import N_
+from app.live.hub import Audience
+from app.web.deps import (
+    participant_cookie,
+    require_member,
+    require_runner,
+    resolve_token,
+    staff_from_cookie,
+)
+
+router = APIRouter()
+
+STREAM_HEADERS = {
+    "Cache-Control": "no-cache, no-transform",
+    "X-Accel-Buffering": "no",
+    "Connection": "keep-alive",
+}
+
+
+def _resume_point(request: Request) -> int | None:
+    """Where to resume: the browser's Last-Event-ID, or ``?after=`` for scripts."""
+    raw = request.headers.get("last-event-id") or request.query_params.get("after")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(N_("Last-Event-ID must be a whole number.")) from None
+    if value < 0:
+        raise Invalid(N_("Last-Event-ID must be a whole number."))
+    return value
+
+
+def _respond(request: Request, workshop_id: int, audience: Audience) -> StreamingResponse:
+    after = _resume_point(request)
+    hub = request.app.state.hub
+    body = hub.stream(
+        workshop_id=workshop_id,
+        audience=audience,
+        after=after,
+        heartbeat=request.app.state.settings.sse_heartbeat_seconds,
+    )
+    return StreamingResponse(body, media_type="text/event-stream", headers=STREAM_HEADERS)
+
+
+@router.get(
+    "/api/v1/workshops/{workshop_id}/events",
+    name="api:events",
+    tags=["api"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def api_events(workshop_id: int, request: Request) -> StreamingResponse:
+    """The workshop's events as SSE: ``id: <seq>``, ``event: <type>``, ``data: <json>``.
+
+    Authenticate with a bearer header, or ``?token=`` where EventSource cannot set headers.
+    Resume with ``Last-Event-ID`` or ``?after=<seq>``; a ``reset`` event means reload the snapshot.
+    """
+
+    def authorise() -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else request.query_params.get("token")
+        with request.app.state.db.read_session() as session:
+            workshop = workshops_domain.get(session, workshop_id)
+            require_member(resolve_token(request, session, token), workshop)
+
+    await run_in_threadpool(authorise)
+    return _respond(request, workshop_id, Audience(kind="api"))
+
+
+@router.get("/w/{workshop_id}/board/stream", name="board:stream", include_in_schema=False)
+async def board_stream(workshop_id: int, request: Request) -> StreamingResponse:
+    def authorise() -> None:
+        with request.app.state.db.read_session() as session:
+            workshop = workshops_domain.get(session, workshop_id)
+            user = staff_from_cookie(request, session)
+            if user is None:
+                raise Unauthorized(N_("Sign in to see the board."))
+            require_runner(user, workshop)
+
+    await run_in_threadpool(authorise)
+    focus = request.query_params.get("group", "")
+    audience = Audience(
+        kind="board",
+        locale=i18n.current_locale(),
+        group_id=int(focus) if focus.isdigit() else None,
+    )
+    return _respond(request, workshop_id, audience)
+
+
+@router.get("/w/{workshop_id}/p/stream", name="participant:stream", include_in_schema=False)
+async def phone_stream(workshop_id: int, request: Request) -> StreamingResponse:
+    def authorise() -> int:
+        with request.app.state.db.read_session() as session:
+            workshops_domain.get(session, workshop_id)
+            token = request.cookies.get(participant_cookie(workshop_id), "")
+            participant = participants.by_token(session, token)
+            if participant is None or participant.workshop_id != workshop_id:
+                raise Unauthorized(N_("Join the workshop first."))
+            return participant.group_id
+
+    group_id = await run_in_threadpool(authorise)
+    audience = Audience(kind="phone", locale=i18n.current_locale(), group_id=group_id)
+    return _respond(request, workshop_id, audience)

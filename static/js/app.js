@@ -1,0 +1,188 @@
+/*
+ * Fusen's small layer over htmx. Everything here makes the phone survive real venues:
+ * a Japanese IME, a flaky Wi-Fi, and screens that must never go back in time.
+ */
+(function () {
+  "use strict";
+
+  // ---- Live regions never go back in time -------------------------------------------
+  // Every live region carries data-seq (the event it reflects). A patch older than what is
+  // shown arrives after a reconnect or a slow refresh; it is dropped instead of swapped.
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var target = evt.detail.target;
+    var incoming = evt.detail.fragment && evt.detail.fragment.firstElementChild;
+    if (!target || !incoming || !incoming.hasAttribute || !incoming.hasAttribute("data-seq")) {
+      incoming = evt.detail.fragment;
+    }
+    var next = incoming && incoming.getAttribute ? Number(incoming.getAttribute("data-seq")) : NaN;
+    var shown = Number(target.getAttribute("data-seq"));
+    if (!isNaN(next) && !isNaN(shown) && next < shown) {
+      evt.detail.shouldSwap = false;
+    }
+  });
+
+  // A "reset" means this screen fell too far behind to replay: forget and reload the state.
+  document.addEventListener("htmx:sseBeforeMessage", function (evt) {
+    if (evt.detail && evt.detail.type === "reset") {
+      document.querySelectorAll("[data-seq]").forEach(function (el) {
+        el.setAttribute("data-seq", "0");
+      });
+      var refresher = document.getElementById("refresher");
+      if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
+      evt.preventDefault();
+    }
+  });
+
+  // ---- Connection state ---------------------------------------------------------------
+  function setConn(state) {
+    var el = document.getElementById("conn");
+    if (!el) return;
+    el.setAttribute("data-state", state);
+    el.textContent = el.getAttribute("data-label-" + state) || "";
+  }
+  document.addEventListener("htmx:sseOpen", function () { setConn("live"); });
+  document.addEventListener("htmx:sseError", function () { setConn("offline"); });
+
+  // ---- "Mine": the same HTML goes to the whole group; each phone marks its own notes ----
+  function markMine(root) {
+    var me = document.body.getAttribute("data-me");
+    if (!me) return;
+    (root || document).querySelectorAll("[data-author]").forEach(function (el) {
+      el.classList.toggle("mine", el.getAttribute("data-author") === me);
+    });
+  }
+
+  function syncPostingState() {
+    var stage = document.getElementById("post-stage");
+    var button = document.getElementById("post-submit");
+    if (!stage || !button) return;
+    button.disabled = stage.getAttribute("data-open") !== "1";
+  }
+
+  function afterContentChange() {
+    markMine(document);
+    syncPostingState();
+  }
+  document.addEventListener("htmx:afterSettle", afterContentChange);
+  document.addEventListener("htmx:oobAfterSwap", afterContentChange);
+
+  // ---- Enter posts, but never while an IME is converting -------------------------------
+  // isComposing covers Chrome and Firefox; keyCode 229 covers older Android keyboards; Safari
+  // fires compositionend *before* the confirming keydown, hence the short grace period.
+  var lastCompositionEnd = 0;
+  document.addEventListener("compositionend", function () { lastCompositionEnd = Date.now(); }, true);
+  document.addEventListener("keydown", function (evt) {
+    var el = evt.target;
+    if (!el || !el.matches || !el.matches("textarea[data-submit-on-enter]")) return;
+    if (evt.key !== "Enter" || evt.shiftKey || evt.altKey) return;
+    if (evt.isComposing || evt.keyCode === 229 || Date.now() - lastCompositionEnd < 80) return;
+    evt.preventDefault();
+    var form = el.form;
+    if (form && el.value.trim() !== "") {
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    }
+  });
+
+  // ---- Posting on a flaky connection ---------------------------------------------------
+  // The note id is chosen here, once per note: a retry after a lost answer posts the same id,
+  // and the server recognises it instead of storing the note twice.
+  function newId() {
+    var b = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); });
+    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") +
+      "-" + h.slice(8, 10).join("") + "-" + h.slice(10, 16).join("");
+  }
+
+  function noteIdInput(form) { return form.querySelector("input[data-note-id]"); }
+
+  var retries = new WeakMap();
+
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    var input = noteIdInput(form);
+    if (input) {
+      if (!input.value) input.value = newId();
+      evt.detail.parameters.set ? evt.detail.parameters.set("id", input.value)
+        : (evt.detail.parameters.id = input.value);
+    }
+  });
+
+  function setSendState(form, text) {
+    var el = form.querySelector(".send-state");
+    if (el) el.textContent = text || "";
+  }
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    var xhr = evt.detail.xhr;
+    if (evt.detail.successful) {
+      var errorBox = document.getElementById("form-error");
+      if (errorBox) errorBox.innerHTML = "";
+      retries.delete(form);
+      setSendState(form, "");
+      var input = noteIdInput(form);
+      if (input) input.value = "";
+      if (form.id === "post-form" || form.hasAttribute("data-reset-on-success")) {
+        var area = form.querySelector("textarea");
+        if (area) { area.value = ""; updateCounter(area); }
+        if (form.dataset.draftKey) safeStorage("remove", form.dataset.draftKey);
+      }
+    } else if (xhr && xhr.status >= 400 && xhr.status < 500) {
+      // A readable refusal (stage closed, too long…): keep the text, drop the id so a fixed
+      // note is a new attempt.
+      retries.delete(form);
+      setSendState(form, "");
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function (evt) {
+    var form = evt.detail.elt;
+    if (!form || form.tagName !== "FORM" || !form.hasAttribute("data-retry")) return;
+    var attempt = (retries.get(form) || 0) + 1;
+    retries.set(form, attempt);
+    var delay = Math.min(30, Math.pow(2, attempt - 1));
+    setSendState(form, (form.getAttribute("data-label-retry") || "…") + " " + delay + "s");
+    window.setTimeout(function () {
+      if (retries.get(form) === attempt && window.htmx) window.htmx.trigger(form, "submit");
+    }, delay * 1000);
+  });
+
+  // ---- Drafts survive a reload or a dropped page -----------------------------------------
+  function safeStorage(op, key, value) {
+    try {
+      if (op === "get") return window.localStorage.getItem(key);
+      if (op === "set") return window.localStorage.setItem(key, value);
+      if (op === "remove") return window.localStorage.removeItem(key);
+    } catch (e) { return null; }
+  }
+
+  function updateCounter(area) {
+    var id = area.getAttribute("data-counter");
+    var el = id && document.getElementById(id);
+    if (el) el.textContent = Array.from(area.value).length + " / " + (area.maxLength > 0 ? area.maxLength : 500);
+  }
+
+  document.addEventListener("input", function (evt) {
+    var area = evt.target;
+    if (!area || area.tagName !== "TEXTAREA") return;
+    updateCounter(area);
+    var form = area.form;
+    if (form && form.dataset.draftKey) safeStorage("set", form.dataset.draftKey, area.value);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("post-form");
+    if (form && form.dataset.draftKey) {
+      var area = form.querySelector("textarea");
+      var draft = safeStorage("get", form.dataset.draftKey);
+      if (area && draft && !area.value) area.value = draft;
+      if (area) updateCounter(area);
+    }
+    afterContentChange();
+  });
+})();
