@@ -1,0 +1,180 @@
+"""Shared fixtures: a fresh database per test, an in-process client, and a live server.
+
+PostgreSQL runs when ``FUSEN_TEST_POSTGRES_URL`` names a server (CI sets it and requires it);
+on a laptop without one, those tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.db import Database
+from app.main import create_app
+from app.settings import ROOT, Settings
+
+ADMIN_PASSWORD = "admin-pass-for-tests"
+SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SAMPLE = ROOT.parent / "shared" / "samples" / "open-meeting-2017.json"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; every test then starts from a copy of this file."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    db.dispose()
+    return path
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("FUSEN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    import psycopg
+
+    base = postgres_url()
+    if not base:
+        if IN_CI:
+            pytest.fail("FUSEN_TEST_POSTGRES_URL is not set; CI must test on PostgreSQL")
+        pytest.skip("PostgreSQL not configured: set FUSEN_TEST_POSTGRES_URL to run this test")
+    name = f"fusen_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(base, autocommit=True)
+    except psycopg.OperationalError as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at {base} is not reachable: {exc}")
+        pytest.skip(f"PostgreSQL at {base} is not reachable: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_template: Path
+) -> str:
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_database")
+    path = tmp_path / "fusen.db"
+    shutil.copy(migrated_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET_KEY,
+        admin_password=ADMIN_PASSWORD,
+        sse_heartbeat_seconds=1.0,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    with TestClient(app, headers={"Accept-Language": "en"}) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log = log
+
+    def staff_token(self) -> str:
+        response = httpx.post(
+            f"{self.url}/api/v1/token", data={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, migrated_sqlite_template: Path) -> Iterator[LiveServer]:
+    """The real app under uvicorn in its own process, as a browser or a script would meet it."""
+    db_path = tmp_path / "live.db"
+    shutil.copy(migrated_sqlite_template, db_path)
+    port = free_port()
+    env = {
+        **os.environ,
+        "FUSEN_DATABASE_URL": f"sqlite:///{db_path}",
+        "FUSEN_SECRET_KEY": SECRET_KEY,
+        "FUSEN_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "FUSEN_SSE_HEARTBEAT_SECONDS": "1",
+    }
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--timeout-graceful-shutdown",
+                "1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail(f"server did not start:\n{log.read_text()}")
+    try:
+        yield LiveServer(url, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
