@@ -25,16 +25,26 @@ _current: ContextVar[str] = ContextVar("fusen_locale", default=DEFAULT_LOCALE)
 _catalogs: dict[str, NullTranslations] = {}
 
 
+def catalog_files(locale: str) -> list[Path]:
+    """All ``.po`` files of a locale: ``messages.po`` plus one per feature area, merged in order."""
+    folder = LOCALE_DIR / locale / "LC_MESSAGES"
+    return sorted(folder.glob("*.po")) if folder.exists() else []
+
+
 def _load(locale: str) -> NullTranslations:
-    path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return NullTranslations()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+    merged: NullTranslations | None = None
+    for path in catalog_files(locale):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations = Translations(buffer)
+        if merged is None:
+            merged = translations
+        else:
+            merged.add_fallback(translations)
+    return merged or NullTranslations()
 
 
 def translations(locale: str) -> NullTranslations:
