@@ -114,3 +114,68 @@ class Event(SQLModel, table=True):
     type: str = Field(max_length=40)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportDetails(SQLModel, table=True):
+    """What the secretariat adds for the 報告書; one row per workshop, created on first save."""
+
+    __tablename__ = "report_details"
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True)
+    end_time: str | None = Field(default=None, max_length=5)
+    # Lists are kept as JSON text: they are only ever read and written whole.
+    organizations: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    participant_count: int | None = None
+    roles: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    purpose: str = Field(default="", sa_column=Column(Text, nullable=False))
+    materials: str = Field(default="", sa_column=Column(Text, nullable=False))
+    steps: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    theme: str = Field(default="", sa_column=Column(Text, nullable=False))
+    case_summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    closing_summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Question(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    participant_id: str | None = Field(default=None, foreign_key="participant.id", max_length=36)
+    author_user_id: int | None = Field(default=None, foreign_key="user.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    organization: str = Field(default="", max_length=100)
+    remark: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Answer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    organization: str = Field(default="", max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Comment(SQLModel, table=True):
+    """A closing word from an advisor, a case presenter or a facilitator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    role: str = Field(max_length=16)
+    name: str = Field(default="", max_length=100)
+    organization: str = Field(default="", max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Feedback(SQLModel, table=True):
+    """A participant's 感想; one per participant, so a resent form replaces instead of doubling."""
+
+    __table_args__ = (UniqueConstraint("workshop_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    participant_id: str | None = Field(default=None, foreign_key="participant.id", max_length=36)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    rating: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
