@@ -7,9 +7,9 @@ import re
 from sqlmodel import Session
 
 from app import i18n
+from app.exports import layout
 from app.exports.report import Report, build
 from app.models import Workshop
-from app.templating import format_date
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
 _LINE_START = re.compile(r"^(\s*\d*)([#+=.)-])")
@@ -31,30 +31,64 @@ def render(session: Session, workshop: Workshop) -> str:
 
 def render_report(report: Report) -> str:
     _ = i18n.gettext
-    en = i18n.current_locale() == "en"
+    t = layout.titles()
     lines = [f"# {escape(report.title)}", ""]
-    when = format_date(report.date)
-    if report.start_time:
-        when = f"{when} {report.start_time}".strip()
-    rows = [
-        (_("Date and time"), when),
-        (_("Venue"), report.venue or ""),
-        (_("Groups"), ("、" if not en else ", ").join(report.group_names)),
-        (_("Participants"), _("%(count)s people", count=report.participant_count)),
-    ]
     lines += [f"| {_('Item')} | {_('Details')} |", "| --- | --- |"]
-    lines += [f"| {label} | {escape(value)} |" for label, value in rows]
-    lines += ["", f"## {_('Group results')}", ""]
+    lines += [
+        f"| {escape(label)} | {'<br>'.join(escape(part) for part in value.split(chr(10)))} |"
+        for label, value in layout.header_rows(report)
+    ]
+    lines.append("")
+    for title, text in layout.sections(report):
+        lines += [f"## {escape(title)}", "", _paragraph(text), ""]
+    if report.steps:
+        lines += [f"## {t['steps']}", ""]
+        lines += [f"{n}. {escape(step)}" for n, step in enumerate(report.steps, 1)]
+        lines.append("")
+    lines += [f"## {_('Group results')}", ""]
     for group in report.groups:
         lines += [f"### \\[{escape(group.name)}\\]", ""]
         for stage in group.stages:
-            label = stage.label_en if en and stage.label_en else stage.label
-            lines += [f"#### {escape(label)}", ""]
+            lines += [f"#### {escape(layout.stage_label(stage))}", ""]
             if not stage.notes:
                 lines += [f"- {_('(none)')}", ""]
                 continue
-            for note in stage.notes:
-                text = "  \n  ".join(escape(line) for line in note.text.split("\n"))
-                lines.append(f"- {text}")
+            for cluster, items in stage.clustered():
+                indent = ""
+                if cluster:
+                    lines.append(f"- **{escape(cluster)}**")
+                    indent = "  "
+                for note, copies in items:
+                    text = f"  \n  {indent}".join(escape(line) for line in note.text.split("\n"))
+                    lines.append(f"{indent}- {text}{escape(layout.note_marks(note, copies))}")
             lines.append("")
+    if report.questions:
+        lines += [f"## {t['qa']}", ""]
+        for n, question in enumerate(report.questions, 1):
+            asker = f"（{escape(question.organization)}）" if question.organization else ""
+            lines += [f"**{t['question']}{n}.** {_paragraph(question.text)}{asker}", ""]
+            for answer in question.answers:
+                who = f"{escape(answer.organization)}: " if answer.organization else ""
+                lines.append(f"- {t['answer']}: {who}{_paragraph(answer.text)}")
+            if question.remark:
+                lines.append(f"- {t['remark']}: {_paragraph(question.remark)}")
+            lines.append("")
+    if report.comments:
+        lines += [f"## {t['comments']}", ""]
+        for comment in report.comments:
+            who = escape(layout.author(comment.name, comment.organization))
+            lines += [f"- **{escape(comment.label)}（{who}）** {_paragraph(comment.text)}"]
+        lines.append("")
+    if report.feedback:
+        lines += [f"## {t['feedback']}", ""]
+        for item in report.feedback:
+            stars = f" {layout.rating(item.rating)}" if item.rating else ""
+            lines.append(f"- {_paragraph(item.text)}{stars}")
+        lines.append("")
+    if report.closing_summary:
+        lines += [f"## {t['closing']}", "", _paragraph(report.closing_summary), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _paragraph(text: str) -> str:
+    return "  \n".join(escape(line) for line in text.split("\n"))

@@ -1,0 +1,185 @@
+"""The 報告書 as a Word document, laid out like the ones the secretariat types by hand today.
+
+Word on Windows picks the font for Japanese from the East Asian font attribute, not from the
+font name most libraries set, so every style used here names Yu Gothic for all scripts, and the
+font table tells Word to fall back to MS Gothic where Yu Gothic is missing (older Windows).
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
+from docx.styles.style import BaseStyle
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+from app import i18n
+from app.exports import layout
+from app.exports.report import Report
+
+FONT = "Yu Gothic"
+FALLBACK_FONT = "MS Gothic"
+STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "List Number")
+HEADER_SHADE = "F2F2F2"
+
+
+def render(report: Report) -> bytes:
+    t = layout.titles()
+    document = Document()
+    _set_fonts(document)
+    properties = document.core_properties
+    properties.title = report.title
+    properties.language = "ja-JP" if i18n.current_locale() == "ja" else "en-GB"
+    properties.author = "Fusen"
+
+    document.add_paragraph(report.title, style="Title")
+    _header_table(document, layout.header_rows(report))
+
+    for title, text in layout.sections(report):
+        document.add_heading(title, level=1)
+        document.add_paragraph(text)
+    if report.steps:
+        document.add_heading(t["steps"], level=1)
+        for step in report.steps:
+            document.add_paragraph(step, style="List Number")
+
+    document.add_heading(t["results"], level=1)
+    for group in report.groups:
+        document.add_heading(f"［{group.name}］", level=2)
+        for stage in group.stages:
+            _bold(document.add_paragraph(), layout.stage_label(stage))
+            if not stage.notes:
+                document.add_paragraph(t["none"], style="List Bullet")
+                continue
+            for cluster, items in stage.clustered():
+                if cluster:
+                    _bold(document.add_paragraph(), f"【{cluster}】")
+                for note, copies in items:
+                    paragraph = document.add_paragraph(note.text, style="List Bullet")
+                    marks = layout.note_marks(note, copies)
+                    if marks:
+                        run = paragraph.add_run(marks)
+                        run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+
+    if report.questions:
+        document.add_heading(t["qa"], level=1)
+        for n, question in enumerate(report.questions, 1):
+            paragraph = document.add_paragraph()
+            _bold(paragraph, f"{t['question']}{n}. ")
+            paragraph.add_run(question.text)
+            if question.organization:
+                paragraph.add_run(f"（{question.organization}）")
+            for answer in question.answers:
+                paragraph = document.add_paragraph(style="List Bullet")
+                _bold(paragraph, f"{answer.organization}：" if answer.organization else "")
+                paragraph.add_run(answer.text)
+            if question.remark:
+                paragraph = document.add_paragraph()
+                _bold(paragraph, f"{t['remark']}：")
+                paragraph.add_run(question.remark)
+
+    if report.comments:
+        document.add_heading(t["comments"], level=1)
+        for comment in report.comments:
+            paragraph = document.add_paragraph()
+            who = layout.author(comment.name, comment.organization)
+            _bold(paragraph, f"{comment.label}（{who}）")
+            document.add_paragraph(comment.text)
+
+    if report.feedback:
+        document.add_heading(t["feedback"], level=1)
+        for item in report.feedback:
+            paragraph = document.add_paragraph(item.text, style="List Bullet")
+            if item.rating:
+                paragraph.add_run(f" {layout.rating(item.rating)}")
+
+    if report.closing_summary:
+        document.add_heading(t["closing"], level=1)
+        document.add_paragraph(report.closing_summary)
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _header_table(document: Document, rows: list[tuple[str, str]]) -> None:
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for label, value in rows:
+        cells = table.add_row().cells
+        _bold(cells[0].paragraphs[0], label)
+        _shade(cells[0])
+        cells[1].paragraphs[0].add_run(value)
+    for row in table.rows:
+        row.cells[0].width = Pt(110)
+        row.cells[1].width = Pt(340)
+    document.add_paragraph()
+
+
+def _bold(paragraph: Paragraph, text: str) -> None:
+    if text:
+        paragraph.add_run(text).bold = True
+
+
+def _shade(cell: _Cell) -> None:
+    properties = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), HEADER_SHADE)
+    properties.append(shading)
+
+
+def _set_fonts(document: Document) -> None:
+    for name in STYLES:
+        _style_font(document.styles[name])
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        run_defaults = defaults.find(qn("w:rPrDefault"))
+        properties = run_defaults.find(qn("w:rPr")) if run_defaults is not None else None
+        if properties is not None:
+            _rfonts(properties)
+            language = properties.find(qn("w:lang"))
+            if language is None:
+                language = OxmlElement("w:lang")
+                properties.append(language)
+            language.set(qn("w:eastAsia"), "ja-JP")
+    _font_fallback(document)
+
+
+def _style_font(style: BaseStyle) -> None:
+    style.font.name = FONT
+    if style.name != "Title":
+        style.font.color.rgb = RGBColor(0, 0, 0)
+    _rfonts(style.element.get_or_add_rPr())
+
+
+def _rfonts(properties: OxmlElement) -> None:
+    fonts = properties.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        properties.insert(0, fonts)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    for script in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(script), FONT)
+
+
+def _font_fallback(document: Document) -> None:
+    """Name MS Gothic as Yu Gothic's stand-in in the font table, where Word looks for it."""
+    for part in document.part.package.iter_parts():
+        if str(part.partname) == "/word/fontTable.xml":
+            entry = (
+                f'<w:font w:name="{FONT}"><w:altName w:val="{FALLBACK_FONT}"/>'
+                '<w:charset w:val="80"/><w:family w:val="modern"/><w:pitch w:val="variable"/>'
+                "</w:font>"
+            ).encode()
+            blob = part.blob
+            part._blob = blob.replace(b"</w:fonts>", entry + b"</w:fonts>", 1)
+            return

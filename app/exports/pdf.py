@@ -1,0 +1,154 @@
+"""The 報告書 as an A4 PDF with a Japanese font embedded as a subset, so its text is searchable.
+
+The font comes from a PyPI package (Noto Sans JP, SIL OFL), so a fresh machine needs nothing
+from the system to produce the same file.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pylopdf_fonts_jp
+from fpdf import FPDF
+from fpdf.enums import WrapMode, XPos, YPos
+
+from app.exports import layout
+from app.exports.report import Report
+
+FONT = "NotoSansJP"
+MARGIN = 18
+BODY = 10
+LINE = 5.6
+GREY = (89, 89, 89)
+
+
+@lru_cache(maxsize=1)
+def font_path() -> str:
+    return str(pylopdf_fonts_jp.sans_path())
+
+
+class _Document(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, f"{self.page_no()} / {{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+
+def render(report: Report) -> bytes:
+    t = layout.titles()
+    pdf = _Document(format="A4", unit="mm")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=MARGIN)
+    pdf.add_font(FONT, "", font_path())
+    pdf.set_title(report.title)
+    pdf.set_creator("Fusen")
+    pdf.set_lang("ja")
+    pdf.add_page()
+
+    _text(pdf, report.title, size=16, after=3)
+    _header_table(pdf, layout.header_rows(report))
+
+    for title, text in layout.sections(report):
+        _heading(pdf, title)
+        _text(pdf, text)
+    if report.steps:
+        _heading(pdf, t["steps"])
+        for n, step in enumerate(report.steps, 1):
+            _text(pdf, f"{n}. {step}", indent=2)
+
+    _heading(pdf, t["results"])
+    for group in report.groups:
+        _text(pdf, f"［{group.name}］", size=13, before=2, after=1)
+        for stage in group.stages:
+            _text(pdf, layout.stage_label(stage), size=11, before=1)
+            if not stage.notes:
+                _text(pdf, f"・{t['none']}", indent=4)
+                continue
+            for cluster, items in stage.clustered():
+                indent = 4
+                if cluster:
+                    _text(pdf, f"【{cluster}】", indent=4)
+                    indent = 8
+                for note, copies in items:
+                    _text(pdf, f"・{note.text}{layout.note_marks(note, copies)}", indent=indent)
+
+    if report.questions:
+        _heading(pdf, t["qa"])
+        for n, question in enumerate(report.questions, 1):
+            asker = f"（{question.organization}）" if question.organization else ""
+            _text(pdf, f"{t['question']}{n}. {question.text}{asker}", before=1)
+            for answer in question.answers:
+                who = f"{answer.organization}：" if answer.organization else ""
+                _text(pdf, f"・{who}{answer.text}", indent=4)
+            if question.remark:
+                _text(pdf, f"{t['remark']}：{question.remark}", indent=4)
+
+    if report.comments:
+        _heading(pdf, t["comments"])
+        for comment in report.comments:
+            who = layout.author(comment.name, comment.organization)
+            _text(pdf, f"{comment.label}（{who}）", size=11, before=1)
+            _text(pdf, comment.text, indent=4)
+
+    if report.feedback:
+        _heading(pdf, t["feedback"])
+        for item in report.feedback:
+            stars = f" {layout.rating(item.rating)}" if item.rating else ""
+            _text(pdf, f"・{item.text}{stars}", indent=4)
+
+    if report.closing_summary:
+        _heading(pdf, t["closing"])
+        _text(pdf, report.closing_summary)
+    return bytes(pdf.output())
+
+
+def _heading(pdf: FPDF, title: str) -> None:
+    _text(pdf, title, size=13, before=4, after=1)
+    y = pdf.get_y()
+    pdf.set_draw_color(180, 180, 180)
+    pdf.line(MARGIN, y, pdf.w - MARGIN, y)
+    pdf.ln(1.5)
+
+
+def _text(
+    pdf: FPDF,
+    text: str,
+    *,
+    size: float = BODY,
+    indent: float = 0,
+    before: float = 0,
+    after: float = 0,
+) -> None:
+    if before:
+        pdf.ln(before)
+    pdf.set_font(FONT, size=size)
+    pdf.set_x(MARGIN + indent)
+    pdf.multi_cell(
+        pdf.w - 2 * MARGIN - indent,
+        LINE * size / BODY,
+        text,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+        wrapmode=WrapMode.CHAR,
+    )
+    if after:
+        pdf.ln(after)
+
+
+def _header_table(pdf: FPDF, rows: list[tuple[str, str]]) -> None:
+    pdf.set_font(FONT, size=BODY)
+    pdf.set_draw_color(120, 120, 120)
+    with pdf.table(
+        col_widths=(32, 142),
+        first_row_as_headings=False,
+        line_height=LINE,
+        wrapmode=WrapMode.CHAR,
+        padding=1.5,
+    ) as table:
+        for label, value in rows:
+            row = table.row()
+            row.cell(label, style=None)
+            row.cell(value)
+    pdf.ln(2)
