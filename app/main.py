@@ -158,6 +158,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(participant.router)
     app.include_router(board.router)
     app.include_router(admin.router)
+    from app.web import api_records, records, secretariat
+
+    app.include_router(api_records.router)
+    app.include_router(records.router)
+    app.include_router(secretariat.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -10,7 +10,6 @@ from fastapi.responses import PlainTextResponse
 from app import i18n
 from app.domain import accounts, boards, formats, notes, participants, workshops
 from app.errors import Invalid, Unauthorized
-from app.exports import markdown
 from app.i18n import N_
 from app.schemas import (
     CurrentStageIn,
@@ -28,7 +27,7 @@ from app.schemas import (
     WorkshopIn,
     WorkshopSnapshot,
 )
-from app.web import links
+from app.web import downloads, links
 from app.web.deps import (
     ApiRunnerWorkshopDep,
     ApiStaffDep,
@@ -232,9 +231,4 @@ def delete_note(note_id: str, access: WorkshopActorDep, session: SessionDep) -> 
 )
 def report_markdown(workshop: ApiRunnerWorkshopDep, session: SessionDep) -> Response:
     """The report as Markdown, ready to paste or to keep."""
-    text = markdown.render(session, workshop)
-    return Response(
-        content=text,
-        media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": links.download_disposition(workshop, "md")},
-    )
+    return downloads.download(session, workshop, "md")

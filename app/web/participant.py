@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.domain import boards, notes, participants, workshops
+from app.domain import boards, notes, participants, records, workshops
 from app.errors import DomainError
 from app.i18n import gettext
 from app.models import Participant, Workshop
@@ -106,6 +106,9 @@ def home(
         group=group,
         column=state.column(participant.group_id),
         seq=state.seq,
+        feedback=records.feedback_by(
+            session, workshop_id=workshop.id, participant_id=participant.id
+        ),
     )
 
 

@@ -1,0 +1,49 @@
+"""Sending a report file, and reading an uploaded archive without letting it grow unbounded."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from sqlmodel import Session
+
+from app.errors import Invalid
+from app.exports import html, registry
+from app.i18n import N_
+from app.models import Workshop
+from app.web import links
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """Read a request body, refusing it as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> Invalid:
+    return Invalid(
+        N_("The archive is larger than %(max)s MB and was not imported."),
+        max=limit // (1024 * 1024),
+    )
+
+
+def download(session: Session, workshop: Workshop, ext: str, *, inline: bool = False) -> Response:
+    fmt = registry.get(ext)
+    body = registry.render(session, workshop, fmt.extension)
+    headers = {
+        "Content-Disposition": links.download_disposition(workshop, fmt.extension),
+        "Cache-Control": "no-store",
+    }
+    if inline:
+        headers["Content-Disposition"] = headers["Content-Disposition"].replace(
+            "attachment", "inline", 1
+        )
+    if fmt.extension == "html":
+        headers["Content-Security-Policy"] = html.CSP
+    return Response(content=body, media_type=fmt.media_type, headers=headers)
