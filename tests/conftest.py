@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.db import Database
+from app.domain import accounts
 from app.main import create_app
 from app.settings import ROOT, Settings
 
@@ -32,6 +33,7 @@ SAMPLE = ROOT.parent / "shared" / "samples" / "open-meeting-2017.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    accounts.use_cheap_hashing()
 
 
 @pytest.fixture(scope="session")
