@@ -8,7 +8,6 @@ import re
 import pytest
 
 from app import i18n
-
 from tests.conftest import SAMPLE
 from tests.factories import bearer, join, make_workshop, open_stage, post_note, staff_token
 
