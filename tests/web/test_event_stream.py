@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -20,10 +20,19 @@ class Message:
     data: str
 
 
-def messages(response: httpx.Response) -> Iterator[Message | None]:
-    """Parse SSE; a comment line (heartbeat) yields None so tests can tell "nothing more came"."""
+def messages(
+    response: httpx.Response, on_open: Callable[[], object] | None = None
+) -> Iterator[Message | None]:
+    """Parse SSE; a comment line (heartbeat) yields None so tests can tell "nothing more came".
+
+    ``on_open`` runs at the server's first line (its retry hint), sent once the stream is
+    subscribed: from then on no event can slip past this viewer.
+    """
     fields: dict[str, list[str]] = {}
     for line in response.iter_lines():
+        if line.startswith("retry:") and on_open is not None:
+            on_open()
+            continue
         if line.startswith(":"):
             yield None
             continue
@@ -120,8 +129,7 @@ def test_connected_viewer_receives_a_new_note_live(live_server, workshop):
 
     def listen() -> None:
         with stream(live_server, workshop, params={"token": workshop["staff"]}) as response:
-            ready.set()
-            for message in messages(response):
+            for message in messages(response, on_open=ready.set):
                 if message is not None and message.event == "note.created":
                     received.append(message)
                     return
