@@ -26,7 +26,7 @@ from app.settings import ROOT
 
 # The same keywords as `pybabel extract -k N_ -k gettext -k ngettext:1,2`, which adds them to
 # babel's defaults (among them `_`).
-KEYWORDS: dict[str, tuple[int, ...] | None] = {
+KEYWORDS: dict[str, tuple[object, ...] | None] = {
     **DEFAULT_KEYWORDS,
     "N_": None,
     "gettext": None,
@@ -39,6 +39,8 @@ MessageId = str | tuple[str, ...]
 
 @dataclass
 class Extracted:
+    """Where each message appears, so a failure names the file a translator should look at."""
+
     locations: dict[MessageId, list[str]] = field(default_factory=dict)
     python_files: list[Path] = field(default_factory=list)
 
