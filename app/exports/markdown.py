@@ -42,16 +42,18 @@ def render_report(report: Report) -> str:
         (_("Groups"), ("、" if not en else ", ").join(report.group_names)),
         (_("Participants"), _("%(count)s people", count=report.participant_count)),
     ]
-    lines += [f"| {_('Item')} | {_('Details')} |", "| --- | --- |"]
+    item, details, results = _("Item"), _("Details"), _("Group results")
+    none = _("(none)")
+    lines += [f"| {item} | {details} |", "| --- | --- |"]
     lines += [f"| {label} | {escape(value)} |" for label, value in rows]
-    lines += ["", f"## {_('Group results')}", ""]
+    lines += ["", f"## {results}", ""]
     for group in report.groups:
         lines += [f"### \\[{escape(group.name)}\\]", ""]
         for stage in group.stages:
             label = stage.label_en if en and stage.label_en else stage.label
             lines += [f"#### {escape(label)}", ""]
             if not stage.notes:
-                lines += [f"- {_('(none)')}", ""]
+                lines += [f"- {none}", ""]
                 continue
             for note in stage.notes:
                 text = "  \n  ".join(escape(line) for line in note.text.split("\n"))
