@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = Hub(
         db=db,
         render=FragmentRenderer(app.state.templates),
-        poll_seconds=settings.sse_heartbeat_seconds,
+        poll_seconds=settings.sse_poll_seconds,
         max_replay=settings.sse_max_replay,
     )
 

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     environment: str = "development"
     token_max_age_hours: int = 12
     sse_heartbeat_seconds: float = 15.0
+    # Streams also look at the database this often, repairing any wake-up the bus lost.
+    sse_poll_seconds: float = 15.0
     sse_max_replay: int = 1000
     default_locale: str = "ja"
 

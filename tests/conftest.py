@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.db import Database
+from app.domain import accounts
 from app.main import create_app
 from app.settings import ROOT, Settings
 
@@ -32,6 +33,7 @@ SAMPLE = ROOT.parent / "shared" / "samples" / "open-meeting-2017.json"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    accounts.use_cheap_hashing()
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +44,25 @@ def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db.migrate()
     db.dispose()
     return path
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server named in ``FUSEN_TEST_REDIS_URL``; required in CI, skipped elsewhere."""
+    import redis
+
+    url = os.environ.get("FUSEN_TEST_REDIS_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("FUSEN_TEST_REDIS_URL is not set; CI must test the Redis bus")
+        pytest.skip("Redis not configured: set FUSEN_TEST_REDIS_URL to run this test")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis at {url} is not reachable: {exc}")
+        pytest.skip(f"Redis at {url} is not reachable: {exc}")
+    return url
 
 
 def postgres_url() -> str | None:
@@ -124,19 +145,52 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, migrated_sqlite_template: Path) -> Iterator[LiveServer]:
+def live_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
     """The real app under uvicorn in its own process, as a browser or a script would meet it."""
-    db_path = tmp_path / "live.db"
-    shutil.copy(migrated_sqlite_template, db_path)
+    return server_factory()
+
+
+@pytest.fixture
+def server_factory(
+    tmp_path: Path, migrated_sqlite_template: Path
+) -> Iterator[Callable[..., LiveServer]]:
+    """Start servers; several may share one database (``database_url``) and a bus (``env``)."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(database_url: str | None = None, env: dict[str, str] | None = None) -> LiveServer:
+        if database_url is None:
+            db_path = tmp_path / f"live-{len(processes)}.db"
+            shutil.copy(migrated_sqlite_template, db_path)
+            database_url = f"sqlite:///{db_path}"
+        server = _start_server(tmp_path, database_url, env or {}, len(processes))
+        processes.append(server.process)
+        return server
+
+    try:
+        yield start
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _start_server(
+    tmp_path: Path, database_url: str, extra_env: dict[str, str], n: int
+) -> LiveServer:
     port = free_port()
     env = {
         **os.environ,
-        "FUSEN_DATABASE_URL": f"sqlite:///{db_path}",
+        "FUSEN_DATABASE_URL": database_url,
         "FUSEN_SECRET_KEY": SECRET_KEY,
         "FUSEN_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "FUSEN_SSE_HEARTBEAT_SECONDS": "1",
+        **extra_env,
     }
-    log = tmp_path / "server.log"
+    log = tmp_path / f"server-{n}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603
             [
@@ -170,11 +224,4 @@ def live_server(tmp_path: Path, migrated_sqlite_template: Path) -> Iterator[Live
     else:
         process.kill()
         pytest.fail(f"server did not start:\n{log.read_text()}")
-    try:
-        yield LiveServer(url, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    return LiveServer(url, process, log)

@@ -33,7 +33,9 @@ def render_report(report: Report) -> str:
     _ = i18n.gettext
     t = layout.titles()
     lines = [f"# {escape(report.title)}", ""]
-    lines += [f"| {_('Item')} | {_('Details')} |", "| --- | --- |"]
+    item, details, results = _("Item"), _("Details"), _("Group results")
+    none = _("(none)")
+    lines += [f"| {item} | {details} |", "| --- | --- |"]
     lines += [
         f"| {escape(label)} | {'<br>'.join(escape(part) for part in value.split(chr(10)))} |"
         for label, value in layout.header_rows(report)
@@ -45,13 +47,13 @@ def render_report(report: Report) -> str:
         lines += [f"## {t['steps']}", ""]
         lines += [f"{n}. {escape(step)}" for n, step in enumerate(report.steps, 1)]
         lines.append("")
-    lines += [f"## {_('Group results')}", ""]
+    lines += [f"## {results}", ""]
     for group in report.groups:
         lines += [f"### \\[{escape(group.name)}\\]", ""]
         for stage in group.stages:
             lines += [f"#### {escape(layout.stage_label(stage))}", ""]
             if not stage.notes:
-                lines += [f"- {_('(none)')}", ""]
+                lines += [f"- {none}", ""]
                 continue
             for cluster, items in stage.clustered():
                 indent = ""

@@ -1,0 +1,122 @@
+"""Regenerate the README screenshots: the sample workshop on the board and on a phone.
+
+.venv/bin/python docs/screenshots.py        (needs Chromium at /usr/bin/chromium)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT.parent / "shared" / "samples" / "open-meeting-2017.json"
+PASSWORD = "screenshot-password"  # noqa: S105  (a throw-away server on loopback)
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def main() -> None:
+    workdir = Path(tempfile.mkdtemp())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "FUSEN_DATABASE_URL": f"sqlite:///{workdir / 'shots.db'}",
+        "FUSEN_ADMIN_PASSWORD": PASSWORD,
+        "FUSEN_SECRET_KEY": "screenshot-secret-key-0123456789-abcdef",
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        workshop_id, phone_token = fill(url)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            board = browser.new_context(viewport={"width": 1600, "height": 900}, locale="ja-JP")
+            page = board.new_page()
+            page.goto(f"{url}/login")
+            page.fill("#username", "admin")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit].primary")
+            page.goto(f"{url}/w/{workshop_id}/board")
+            page.wait_for_selector(".conn[data-state=live]")
+            page.screenshot(path=str(ROOT / "docs" / "board.png"))
+            phone = browser.new_context(
+                viewport={"width": 390, "height": 780}, locale="ja-JP", is_mobile=True
+            )
+            phone.add_cookies([{"name": f"fusen_p{workshop_id}", "value": phone_token, "url": url}])
+            page = phone.new_page()
+            page.goto(f"{url}/w/{workshop_id}/p")
+            page.wait_for_selector(".conn[data-state=live]")
+            page.fill("#note-text", "地域の居場所づくり")
+            page.screenshot(path=str(ROOT / "docs" / "phone.png"))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def fill(url: str) -> tuple[int, str]:
+    sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    token = httpx.post(
+        f"{url}/api/v1/token", data={"username": "admin", "password": PASSWORD}
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    created = httpx.post(
+        f"{url}/api/v1/workshops",
+        headers=auth,
+        json={
+            "title": sample["workshop"]["title"],
+            "format": "open-meeting",
+            "groups": [g["name"] for g in sample["groups"]],
+            "date": sample["workshop"]["date"],
+            "venue": sample["workshop"]["venue"],
+        },
+    ).json()
+    phone_token = ""
+    for group in sample["groups"]:
+        joined = httpx.post(
+            f"{url}/api/v1/join",
+            json={"code": created["join_code"], "group": group["name"], "name": "参加者"},
+        ).json()
+        phone_token = phone_token or joined["token"]
+    for stage in ("strengths", "shared_issues"):
+        httpx.put(
+            f"{url}/api/v1/workshops/{created['id']}/current-stage",
+            headers=auth,
+            json={"stage": stage},
+        )
+        for group in sample["groups"]:
+            for text in group["notes"][stage]:
+                httpx.post(
+                    f"{url}/api/v1/workshops/{created['id']}/notes",
+                    headers=auth,
+                    json={"stage": stage, "text": text, "group": group["name"]},
+                )
+    return created["id"], phone_token
+
+
+if __name__ == "__main__":
+    main()
