@@ -1,21 +1,26 @@
 """The 報告書 as an A4 PDF with a Japanese font embedded as a subset, so its text is searchable.
 
-The font comes from a PyPI package (Noto Sans JP, SIL OFL), so a fresh machine needs nothing
-from the system to produce the same file.
+The font is IPAexGothic, shipped inside the ``japanize-matplotlib`` package on PyPI, so a fresh
+machine needs nothing from the system to produce the same file. It is a TrueType font on purpose:
+the PyPI packages of Noto Sans JP carry CID-keyed CFF outlines, which fpdf2 embeds with a custom
+encoding CMap that common extractors (pypdf among them) misread once a report uses more than 255
+distinct characters.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
+from pathlib import Path
 
-import pylopdf_fonts_jp
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
 from app.exports import layout
 from app.exports.report import Report
 
-FONT = "NotoSansJP"
+FONT = "IPAexGothic"
+FONT_PACKAGE = "japanize_matplotlib"
 MARGIN = 18
 BODY = 10
 LINE = 5.6
@@ -24,7 +29,11 @@ GREY = (89, 89, 89)
 
 @lru_cache(maxsize=1)
 def font_path() -> str:
-    return str(pylopdf_fonts_jp.sans_path())
+    """Where the font file is, found without importing its package (which imports matplotlib)."""
+    spec = importlib.util.find_spec(FONT_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the {FONT_PACKAGE} package with the Japanese PDF font is missing")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf")
 
 
 class _Document(FPDF):

@@ -49,8 +49,8 @@ def test_docx_holds_every_note_question_answer_and_comment_in_order(client, samp
     assert_in_order(text, sample_notes() + sample_record_texts())
     header = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
     meta = load_sample()["workshop"]
-    assert header["場所"] == meta["venue"]
-    assert header["参加人数"] == "30名"
+    assert header["会場"] == meta["venue"]
+    assert header["参加者数"] == "30名"
     assert all(org in header["参加団体"] for org in meta["organizations"])
     assert "ファシリテーター: 那珂市社協 浅野" in header["役割"]
 
@@ -92,7 +92,7 @@ def test_csv_starts_with_the_utf8_bom_uses_crlf_and_has_one_row_per_note(client,
     text = response.content.decode("utf-8-sig")
     assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert rows[0][:4] == ["グループ", "ステージ", "クラスター", "テキスト"]
+    assert rows[0][:4] == ["グループ", "段階", "クラスター", "テキスト"]
     assert [row[3] for row in rows[1:]] == sample_notes()
 
 
@@ -104,6 +104,10 @@ def test_pdf_text_contains_the_japanese_notes(client, sample):
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
     for note in sample_notes() + sample_record_texts():
         assert re.sub(r"\s+", "", note) in text
+    font = reader.pages[0]["/Resources"]["/Font"]["/F1"].get_object()
+    descendant = font["/DescendantFonts"][0].get_object()
+    assert "/FontFile2" in descendant["/FontDescriptor"].get_object()  # embedded
+    assert font["/BaseFont"].startswith("/") and "+" in font["/BaseFont"]  # as a subset
 
 
 def test_markdown_and_html_carry_the_whole_report(client, sample):
