@@ -241,3 +241,13 @@ def test_qr_codes_are_svg_for_the_room_and_each_table(client, workshop):
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.text.lstrip().startswith("<svg")
     assert client.get(f"/w/{workshop['id']}/qr.svg?g=99999").status_code == 422
+
+
+def test_api_docs_are_served_from_our_own_files_under_the_csp(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    tree = parse(response.text)
+    sources = [s["src"] for s in tree.find("script")]
+    assert sources and all(src.startswith("/static/") for src in sources)
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert client.get("/openapi.json").json()["paths"]["/api/v1/join"]
