@@ -26,6 +26,7 @@ from app.settings import Settings, get_settings
 from app.templating import STATIC_DIR, make_environment
 from app.web import admin, api, board, participant, stream
 from app.web.deps import JoinRequired, LoginRequired
+from app.web.fragments import FragmentRenderer
 from app.web.pages import render, render_error
 
 log = logging.getLogger("fusen")
@@ -141,8 +142,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.secret_key, max_age_seconds=settings.token_max_age_hours * 3600
     )
     app.state.templates = make_environment(app.router)
-
-    from app.web.fragments import FragmentRenderer
 
     app.state.hub = Hub(
         db=db,
