@@ -127,7 +127,8 @@
       setSendState(form, "");
       var input = noteIdInput(form);
       if (input) input.value = "";
-      if (form.id === "post-form" || form.hasAttribute("data-reset-on-success")) {
+      // getAttribute, not form.id: the form's hidden input named "id" shadows that property.
+      if (form.getAttribute("id") === "post-form" || form.hasAttribute("data-reset-on-success")) {
         var area = form.querySelector("textarea");
         if (area) { area.value = ""; updateCounter(area); }
         if (form.dataset.draftKey) safeStorage("remove", form.dataset.draftKey);
