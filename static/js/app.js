@@ -42,6 +42,12 @@
   }
   document.addEventListener("htmx:sseOpen", function () { setConn("live"); });
   document.addEventListener("htmx:sseError", function () { setConn("offline"); });
+  // An open stream notices a dead Wi-Fi only at its next read; the browser knows sooner.
+  window.addEventListener("offline", function () { setConn("offline"); });
+  window.addEventListener("online", function () {
+    var refresher = document.getElementById("refresher");
+    if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
+  });
 
   // ---- "Mine": the same HTML goes to the whole group; each phone marks its own notes ----
   function markMine(root) {
@@ -147,7 +153,7 @@
     var attempt = (retries.get(form) || 0) + 1;
     retries.set(form, attempt);
     var delay = Math.min(30, Math.pow(2, attempt - 1));
-    setSendState(form, (form.getAttribute("data-label-retry") || "…") + " " + delay + "s");
+    setSendState(form, (form.getAttribute("data-label-retry") || "… {s}").replace("{s}", String(delay)));
     window.setTimeout(function () {
       if (retries.get(form) === attempt && window.htmx) window.htmx.trigger(form, "submit");
     }, delay * 1000);
