@@ -45,8 +45,14 @@
   // An open stream notices a dead Wi-Fi only at its next read; the browser knows sooner.
   window.addEventListener("offline", function () { setConn("offline"); });
   window.addEventListener("online", function () {
+    setConn("connecting");
     var refresher = document.getElementById("refresher");
     if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.id === "refresher" && evt.detail.successful) {
+      setConn("live");
+    }
   });
 
   // ---- "Mine": the same HTML goes to the whole group; each phone marks its own notes ----
