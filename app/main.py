@@ -26,7 +26,8 @@ from app.settings import Settings, get_settings
 from app.templating import STATIC_DIR, make_environment
 from app.web import admin, api, board, participant, stream
 from app.web.deps import JoinRequired, LoginRequired
-from app.web.pages import render_error
+from app.web.fragments import FragmentRenderer
+from app.web.pages import render, render_error
 
 log = logging.getLogger("fusen")
 
@@ -128,6 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Live group workshops with digital sticky notes.",
         lifespan=lifespan,
+        # Served below from vendored files: the default pages load scripts from a CDN and run
+        # inline scripts, which the Content-Security-Policy (and a venue without internet) forbid.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -137,8 +142,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.secret_key, max_age_seconds=settings.token_max_age_hours * 3600
     )
     app.state.templates = make_environment(app.router)
-
-    from app.web.fragments import FragmentRenderer
 
     app.state.hub = Hub(
         db=db,
@@ -152,6 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not app.state.ready:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+    @app.get("/docs", include_in_schema=False, name="api_docs")
+    def api_docs(request: Request) -> Response:
+        return render(request, "api_docs.html", openapi_url=app.openapi_url)
 
     app.include_router(api.router)
     app.include_router(stream.router)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from app.domain import notes as notes_domain
 from app.domain import workshops
+from app.live import events
 from app.models import Group, Note, Participant, Stage, Workshop
 
 
@@ -36,7 +37,8 @@ class Board:
 
 def board(session: Session, workshop: Workshop, *, group_id: int | None = None) -> Board:
     """The current stage's notes, one column per group (or the one group asked for)."""
-    seq = workshop.last_seq
+    # Read first: whatever is read after it is at least this new, so data-seq never overstates.
+    seq = events.last_seq(session, workshop.id)
     stages = workshops.stages_of(session, workshop.id)
     groups = workshops.groups_of(session, workshop.id)
     current = next((s for s in stages if s.key == workshop.current_stage_key), None)
@@ -70,7 +72,8 @@ def authors_of(session: Session, notes: Sequence[Note]) -> dict[str, Participant
 
 def snapshot(session: Session, workshop: Workshop) -> dict[str, Any]:
     """Everything the API returns for a workshop; ``last_seq`` says where to resume the stream."""
-    seq = workshop.last_seq
+    # Read first: whatever is read after it is at least this new, so data-seq never overstates.
+    seq = events.last_seq(session, workshop.id)
     stages = workshops.stages_of(session, workshop.id)
     groups = workshops.groups_of(session, workshop.id)
     notes = notes_domain.live_notes(session, workshop_id=workshop.id)

@@ -1,7 +1,8 @@
 """Wake-up buses. They carry ``(workshop_id, seq)`` only; a lost wake-up is repaired by polling.
 
 The backend is chosen by URL, as broadcaster does: ``memory://`` inside one process (default),
-``redis://`` when several server processes share one database.
+``redis://`` or ``postgresql://`` (LISTEN/NOTIFY) when several server processes share one
+database.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[Wakeup], None]
 CHANNEL = "fusen:wakeups"
+PG_CHANNEL = "fusen_wakeups"
 
 
 class Bus(Protocol):
@@ -102,9 +105,69 @@ class RedisBus:
             log.exception("could not publish wake-up %s", wakeup)
 
 
+class PostgresBus:
+    """LISTEN/NOTIFY on the application's own PostgreSQL: several processes, no extra server."""
+
+    def __init__(self, url: str) -> None:
+        self._url = "postgresql://" + url.split("://", 1)[1]
+        self._publisher = None
+        self._publish_lock = threading.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, listener: Listener) -> None:
+        import psycopg
+
+        connection = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+        await connection.execute(f"LISTEN {PG_CHANNEL}")
+        self._task = asyncio.create_task(self._listen(connection, listener))
+
+    async def _listen(self, connection, listener: Listener) -> None:  # type: ignore[no-untyped-def]
+        try:
+            async for notice in connection.notifies():
+                try:
+                    workshop_id, seq = notice.payload.split(":")
+                    listener(Wakeup(int(workshop_id), int(seq)))
+                except ValueError:
+                    log.warning("ignored malformed wake-up %r", notice.payload)
+        finally:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        with self._publish_lock:
+            if self._publisher is not None:
+                with contextlib.suppress(Exception):
+                    self._publisher.close()
+                self._publisher = None
+
+    def publish(self, wakeup: Wakeup) -> None:
+        import psycopg
+
+        with self._publish_lock:
+            for _attempt in range(2):
+                try:
+                    if self._publisher is None or self._publisher.closed:
+                        self._publisher = psycopg.connect(self._url, autocommit=True)
+                    self._publisher.execute(
+                        "SELECT pg_notify(%s, %s)",
+                        (PG_CHANNEL, f"{wakeup.workshop_id}:{wakeup.seq}"),
+                    )
+                    return
+                except psycopg.Error:
+                    self._publisher = None
+            # The write is committed; streams catch up at their next poll.
+            log.warning("could not publish wake-up %s", wakeup)
+
+
 def make_bus(url: str) -> Bus:
     if url.startswith("memory://"):
         return MemoryBus()
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisBus(url)
+    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return PostgresBus(url)
     raise ValueError(f"unsupported FUSEN_BUS_URL scheme: {url!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import segno
@@ -12,6 +13,7 @@ from app.domain import boards, notes, workshops
 from app.errors import DomainError
 from app.exports import markdown
 from app.i18n import gettext
+from app.models import Workshop
 from app.web import links
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
 from app.web.pages import is_htmx, render, render_error
@@ -109,7 +111,9 @@ def post_note(
     )
 
 
-def _control(request: Request, session: SessionDep, workshop, action) -> Response:  # type: ignore[no-untyped-def]
+def _control(
+    request: Request, session: SessionDep, workshop: Workshop, action: Callable[[], object]
+) -> Response:
     try:
         action()
     except DomainError as exc:

@@ -14,11 +14,14 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, status_code: int = 200, /, **context: Any
+) -> HTMLResponse:
+    """Render a page; positional-only names leave every keyword free for the context."""
     env = request.app.state.templates
     context.setdefault("request", request)
     context.setdefault("locale", i18n.current_locale())
-    html = env.get_template(name).render(**context)
+    html = env.get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code)
 
 

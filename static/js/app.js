@@ -42,6 +42,18 @@
   }
   document.addEventListener("htmx:sseOpen", function () { setConn("live"); });
   document.addEventListener("htmx:sseError", function () { setConn("offline"); });
+  // An open stream notices a dead Wi-Fi only at its next read; the browser knows sooner.
+  window.addEventListener("offline", function () { setConn("offline"); });
+  window.addEventListener("online", function () {
+    setConn("connecting");
+    var refresher = document.getElementById("refresher");
+    if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.id === "refresher" && evt.detail.successful) {
+      setConn("live");
+    }
+  });
 
   // ---- "Mine": the same HTML goes to the whole group; each phone marks its own notes ----
   function markMine(root) {
@@ -127,7 +139,8 @@
       setSendState(form, "");
       var input = noteIdInput(form);
       if (input) input.value = "";
-      if (form.id === "post-form" || form.hasAttribute("data-reset-on-success")) {
+      // getAttribute, not form.id: the form's hidden input named "id" shadows that property.
+      if (form.getAttribute("id") === "post-form" || form.hasAttribute("data-reset-on-success")) {
         var area = form.querySelector("textarea");
         if (area) { area.value = ""; updateCounter(area); }
         if (form.dataset.draftKey) safeStorage("remove", form.dataset.draftKey);
@@ -146,7 +159,7 @@
     var attempt = (retries.get(form) || 0) + 1;
     retries.set(form, attempt);
     var delay = Math.min(30, Math.pow(2, attempt - 1));
-    setSendState(form, (form.getAttribute("data-label-retry") || "…") + " " + delay + "s");
+    setSendState(form, (form.getAttribute("data-label-retry") || "… {s}").replace("{s}", String(delay)));
     window.setTimeout(function () {
       if (retries.get(form) === attempt && window.htmx) window.htmx.trigger(form, "submit");
     }, delay * 1000);

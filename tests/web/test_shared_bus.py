@@ -21,7 +21,10 @@ def test_note_posted_on_one_process_reaches_a_stream_on_another_through_redis(
     env = {"FUSEN_BUS_URL": redis_url, "FUSEN_SSE_POLL_SECONDS": "60"}
     writer = server_factory(database_url=f"sqlite:///{shared}", env=env)
     viewer = server_factory(database_url=f"sqlite:///{shared}", env=env)
+    assert_note_crosses_processes(writer, viewer)
 
+
+def assert_note_crosses_processes(writer, viewer) -> None:
     staff = writer.staff_token()
     headers = {"Authorization": f"Bearer {staff}"}
     created = httpx.post(
@@ -57,3 +60,12 @@ def test_note_posted_on_one_process_reaches_a_stream_on_another_through_redis(
     listener.join(timeout=4)
     assert received, "the viewer process did not hear of the note within 4 s"
     assert received[0]["note"]["id"] == note["id"]
+
+
+def test_note_posted_on_one_process_reaches_a_stream_on_another_through_postgres(
+    server_factory, postgres_database
+):
+    env = {"FUSEN_BUS_URL": postgres_database, "FUSEN_SSE_POLL_SECONDS": "60"}
+    writer = server_factory(database_url=postgres_database, env=env)
+    viewer = server_factory(database_url=postgres_database, env=env)
+    assert_note_crosses_processes(writer, viewer)
