@@ -13,7 +13,7 @@ from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, RGBColor
 from docx.styles.style import BaseStyle
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
@@ -26,12 +26,14 @@ FONT = "Yu Gothic"
 FALLBACK_FONT = "MS Gothic"
 STYLES = ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "List Number")
 HEADER_SHADE = "F2F2F2"
+HEADER_WIDTHS = (Cm(3.5), Cm(12.5))
 
 
 def render(report: Report) -> bytes:
     t = layout.titles()
     document = Document()
     _set_fonts(document)
+    _a4(document)
     properties = document.core_properties
     properties.title = report.title
     properties.language = "ja-JP" if i18n.current_locale() == "ja" else "en-GB"
@@ -109,6 +111,14 @@ def render(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+def _a4(document: Document) -> None:
+    """A4 with 2.5 cm margins, as Japanese offices print; the template's default is US Letter."""
+    for section in document.sections:
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2.5)
+        section.top_margin = section.bottom_margin = Cm(2.5)
+
+
 def _style_id(document: Document, name: str) -> str:
     return document.styles[name].style_id
 
@@ -133,9 +143,12 @@ def _header_table(document: Document, rows: list[tuple[str, str]]) -> None:
         _bold(cells[0].paragraphs[0], label)
         _shade(cells[0])
         cells[1].paragraphs[0].add_run(value)
-    for row in table.rows:
-        row.cells[0].width = Pt(110)
-        row.cells[1].width = Pt(340)
+    # Word reads the grid, LibreOffice the cells: set both, or the label column takes half.
+    table.autofit = False
+    for column, width in zip(table.columns, HEADER_WIDTHS, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
     document.add_paragraph()
 
 

@@ -33,10 +33,9 @@ def role_lines(report: Report) -> list[str]:
 
 
 def header_rows(report: Report) -> list[tuple[str, str]]:
-    """The two-column table at the top of a 報告書; empty rows are left out."""
+    """The two-column table under the title of a 報告書; empty rows are left out."""
     _ = i18n.gettext
     rows = [
-        (_("Title"), report.title),
         (_("Date and time"), when(report)),
         (_("Venue"), report.venue or ""),
         (_("Participating organisations"), separator().join(report.organizations)),

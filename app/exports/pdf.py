@@ -69,9 +69,9 @@ def render(report: Report) -> bytes:
 
     _heading(pdf, t["results"])
     for group in report.groups:
-        _text(pdf, f"［{group.name}］", size=13, before=2, after=1)
+        _text(pdf, f"［{group.name}］", size=13, before=2, after=1, keep=25)
         for stage in group.stages:
-            _text(pdf, layout.stage_label(stage), size=11, before=1)
+            _text(pdf, layout.stage_label(stage), size=11, before=1, keep=15)
             if not stage.notes:
                 _text(pdf, f"・{t['none']}", indent=4)
                 continue
@@ -114,7 +114,7 @@ def render(report: Report) -> bytes:
 
 
 def _heading(pdf: FPDF, title: str) -> None:
-    _text(pdf, title, size=13, before=4, after=1)
+    _text(pdf, title, size=13, before=4, after=1, keep=30)
     y = pdf.get_y()
     pdf.set_draw_color(180, 180, 180)
     pdf.line(MARGIN, y, pdf.w - MARGIN, y)
@@ -129,8 +129,12 @@ def _text(
     indent: float = 0,
     before: float = 0,
     after: float = 0,
+    keep: float = 0,
 ) -> None:
-    if before:
+    """Write wrapped text; ``keep`` millimetres must follow on the same page (for headings)."""
+    if keep and pdf.get_y() + keep > pdf.page_break_trigger:
+        pdf.add_page()
+    elif before:
         pdf.ln(before)
     pdf.set_font(FONT, size=size)
     height = LINE * size / BODY

@@ -25,7 +25,8 @@ def render(report: Report) -> bytes:
     book = Workbook()
     overview = book.active
     overview.title = _("Overview")[:31]
-    rows: list[list[object]] = [[label, value] for label, value in layout.header_rows(report)]
+    rows: list[list[object]] = [[_("Title"), report.title]]
+    rows += [[label, value] for label, value in layout.header_rows(report)]
     rows += [[title, text] for title, text in layout.sections(report)]
     rows += [[_("Steps"), "\n".join(report.steps)]] if report.steps else []
     rows += [[_("Closing summary"), report.closing_summary]] if report.closing_summary else []
