@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from app.domain import records
@@ -26,15 +26,24 @@ from app.web.deps import ApiRunnerWorkshopDep, ApiStaffDep, SessionDep, Workshop
 router = APIRouter(prefix="/api/v1", tags=["records"], responses=PROBLEMS)
 
 
+async def archive_body(request: Request) -> bytes:
+    return await downloads.read_limited(request, archive.MAX_BYTES)
+
+
 @router.post(
     "/workshops/import",
     response_model=Created,
     status_code=status.HTTP_201_CREATED,
     name="api:import_workshop",
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}
+    },
 )
-async def import_workshop(request: Request, user: ApiStaffDep, session: SessionDep) -> Created:
+async def import_workshop(
+    raw: Annotated[bytes, Depends(archive_body)], user: ApiStaffDep, session: SessionDep
+) -> Created:
     """Recreate a workshop from a ``.json`` archive as a new one; all of it or nothing."""
-    raw = await downloads.read_limited(request, archive.MAX_BYTES)
+    # The body is read first (the parameter order), so a slow upload never holds the write lock.
     workshop = await run_in_threadpool(_import, session, raw, user.id)
     return Created(id=workshop.id)
 
