@@ -13,6 +13,8 @@ from app.exports import archive
 from app.models import Note, Workshop
 from tests.factories import bearer, join, make_workshop, open_stage, post_note, staff_token
 
+BACKENDS = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+
 
 @pytest.fixture
 def exported(client):
@@ -56,6 +58,7 @@ def test_import_keeps_deleted_notes_deleted_and_people_by_group(client, exported
     assert again == data
 
 
+@BACKENDS
 @pytest.mark.parametrize(
     ("mutate", "reason"),
     [

@@ -17,6 +17,7 @@ from tests.factories import bearer, staff_token
 from tests.sample_replay import load_sample, replay, sample_notes, sample_record_texts
 
 JA = {"Accept-Language": "ja"}
+BACKENDS = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 
 
 @pytest.fixture
@@ -120,6 +121,7 @@ def test_markdown_and_html_carry_the_whole_report(client, sample):
     assert "@page { size: A4" in page
 
 
+@BACKENDS
 def test_archive_reimports_as_a_new_workshop_and_exports_the_same_content(client, sample):
     token, workshop_id = sample
     first = download(client, token, workshop_id, "json").json()

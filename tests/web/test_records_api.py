@@ -6,6 +6,8 @@ import pytest
 
 from tests.factories import bearer, join, make_workshop, open_stage, staff_token
 
+BACKENDS = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+
 QA_STAGES = [
     {"key": "talk", "label": "話し合い"},
     {"key": "qa", "label": "質疑応答", "kind": "qa", "scope": "plenary"},
@@ -42,6 +44,7 @@ def test_participant_asks_only_while_a_qa_stage_is_open(client, session_setup):
     assert question["organization"] == "守谷市社協"
 
 
+@BACKENDS
 def test_staff_record_questions_answers_and_remarks_at_any_time(client, session_setup):
     token, workshop_id, _member = session_setup
     asked = client.post(
@@ -123,6 +126,7 @@ def test_comments_keep_role_name_and_organisation_in_report_order(client, sessio
     ]
 
 
+@BACKENDS
 def test_feedback_needs_the_feedback_stage_and_a_second_send_replaces_the_first(
     client, session_setup
 ):
@@ -205,6 +209,7 @@ def test_participant_count_overrides_the_joins_in_the_report(client, session_set
     assert "| Participants | 30 people |" in markdown
 
 
+@BACKENDS
 @pytest.mark.parametrize(
     "body",
     [
