@@ -122,8 +122,12 @@ def _unused_join_code(session: Session) -> str:
             return code
 
 
+MAX_ID = 2_147_483_647
+
+
 def get(session: Session, workshop_id: int) -> Workshop:
-    workshop = session.get(Workshop, workshop_id)
+    # Ids beyond a database integer are simply not there (and must not reach the driver).
+    workshop = session.get(Workshop, workshop_id) if 0 < workshop_id <= MAX_ID else None
     if workshop is None:
         raise NotFound(N_("No such workshop."))
     return workshop
@@ -162,7 +166,7 @@ def find_group(session: Session, workshop_id: int, ref: str | int) -> Group:
     group = session.exec(
         select(Group).where(Group.workshop_id == workshop_id, Group.name == text)
     ).first()
-    if group is None and text.isdigit():
+    if group is None and text.isascii() and text.isdigit() and 0 < int(text[:10]) <= MAX_ID:
         candidate = session.get(Group, int(text))
         if candidate is not None and candidate.workshop_id == workshop_id:
             group = candidate

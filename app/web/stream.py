@@ -100,7 +100,7 @@ async def board_stream(workshop_id: int, request: Request) -> StreamingResponse:
     audience = Audience(
         kind="board",
         locale=i18n.current_locale(),
-        group_id=int(focus) if focus.isdigit() else None,
+        group_id=int(focus) if focus.isdecimal() and len(focus) < 10 else None,
     )
     return _respond(request, workshop_id, audience)
 
