@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     join_failures_per_minute: int = 30
     login_failures_burst: int = 10
     login_failures_per_minute: int = 2
-    notes_burst: int = 20
-    notes_per_minute: int = 30
+    notes_burst: int = 60
+    notes_per_minute: int = 60
 
     @model_validator(mode="after")
     def _secret_key_for_production(self) -> Settings:
