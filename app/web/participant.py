@@ -34,7 +34,11 @@ def find(
         workshop = ratelimit.workshop_for_code(request, session, code)
     except DomainError as exc:
         message = gettext(exc.message, **exc.params)
-        return render(request, "participant/index.html", 404, code=code, error=message)
+        response = render(
+            request, "participant/index.html", exc.status_code, code=code, error=message
+        )
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
     return RedirectResponse(
         request.app.url_path_for("participant:join", code=workshop.join_code), 303
     )
