@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from app.domain import formats
+from app.domain import text as text_domain
 from app.domain.formats import Format, StageSpec
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
@@ -65,7 +66,7 @@ def save_format(
     format_id: int | None = None,
 ) -> StoredFormat:
     """Create a format, or replace the name and stages of one; its key never changes."""
-    name, name_en = name.strip(), name_en.strip()
+    name, name_en = text_domain.plain(name), text_domain.plain(name_en)
     if not name:
         raise Invalid(N_("A format needs a name."))
     if len(name) > MAX_NAME or len(name_en) > MAX_NAME:
@@ -98,10 +99,10 @@ def _clean_stage(stage: StageSpec) -> StageSpec:
     cleaned = dataclasses.replace(
         stage,
         key=stage.key.strip(),
-        label=stage.label.strip(),
-        label_en=stage.label_en.strip(),
-        prompt=stage.prompt.strip(),
-        prompt_en=stage.prompt_en.strip(),
+        label=text_domain.plain(stage.label),
+        label_en=text_domain.plain(stage.label_en),
+        prompt=text_domain.plain(stage.prompt),
+        prompt_en=text_domain.plain(stage.prompt_en),
         draws_from=(stage.draws_from or "").strip() or None,
     )
     if len(cleaned.label) > MAX_LABEL or len(cleaned.label_en) > MAX_LABEL:

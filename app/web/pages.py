@@ -14,9 +14,7 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def render(
-    request: Request, name: str, status_code: int = 200, /, **context: Any
-) -> HTMLResponse:
+def render(request: Request, name: str, status_code: int = 200, /, **context: Any) -> HTMLResponse:
     env = request.app.state.templates
     context.setdefault("request", request)
     context.setdefault("locale", i18n.current_locale())
