@@ -8,7 +8,16 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from app import i18n
-from app.domain import accounts, audit, boards, format_store, notes, participants, workshops
+from app.domain import (
+    accounts,
+    audit,
+    boards,
+    format_store,
+    notes,
+    participants,
+    visibility,
+    workshops,
+)
 from app.errors import Invalid, Unauthorized
 from app.exports import markdown
 from app.i18n import N_
@@ -135,8 +144,15 @@ def create_workshop(
 
 @router.get("/workshops/{workshop_id}", response_model=WorkshopSnapshot, name="api:workshop")
 def get_workshop(access: WorkshopActorDep, session: SessionDep) -> dict:
-    """The workshop as it is now; resume its event stream after ``last_seq``."""
-    return boards.snapshot(session, access.workshop)
+    """The workshop as it is now; resume its event stream after ``last_seq``.
+
+    A participant sees their own group's notes and those of plenary stages.
+    """
+    snapshot = boards.snapshot(session, access.workshop)
+    if access.actor.participant is not None:
+        group_id = access.actor.participant.group_id
+        snapshot = visibility.filter_snapshot(session, snapshot, group_id=group_id)
+    return snapshot
 
 
 @router.put("/workshops/{workshop_id}/current-stage", name="api:current_stage")
