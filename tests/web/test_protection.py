@@ -227,7 +227,7 @@ def test_oversize_body_is_refused_with_a_reason(client, settings):
     from app.main import create_app
 
     small = settings.model_copy(update={"max_body_bytes": 10_000})
-    with TestClient(create_app(small)) as limited:
+    with TestClient(create_app(small), headers={"Accept-Language": "en"}) as limited:
         token = staff_token(limited)
         body = {"title": "x" * 20_000, "format": "kpt", "groups": ["1G"]}
         response = limited.post("/api/v1/workshops", json=body, headers=bearer(token))
