@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from app.domain import text
 from app.models import AuditEntry, User
 
 MAX_DETAIL = 500
@@ -44,10 +45,11 @@ def record(
     """Add an entry in the caller's transaction: it exists exactly when the action did."""
     entry = AuditEntry(
         user_id=user.id if user else None,
-        username=(user.username if user else username)[:64],
+        username=text.plain(user.username if user else username)[:64],
         action=action[:40],
         workshop_id=workshop_id,
-        detail=detail[:MAX_DETAIL],
+        # Details quote what people typed (titles, names): cleaned like any stored text.
+        detail=text.plain(detail)[:MAX_DETAIL],
     )
     session.add(entry)
     session.flush()
