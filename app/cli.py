@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser = commands.add_parser("serve", help="start the web server")
     serve_parser.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
     serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    from app import cli_admin
+
+    cli_admin.add_commands(commands)
     import_parser = commands.add_parser(
         "import", help="recreate a workshop from a .json archive, as a new workshop"
     )
@@ -106,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args.host, args.port)
     if args.command == "import":
         return import_archive(args.file, args.owner)
+    if args.command in cli_admin.COMMANDS:
+        return cli_admin.run(args)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,7 +24,9 @@ from app.live.hub import Hub
 from app.security import Signer
 from app.settings import Settings, get_settings
 from app.templating import STATIC_DIR, make_environment
-from app.web import admin, api, board, participant, stream
+from app.web import accounts as accounts_pages
+from app.web import admin, api, board, csrf, participant, ratelimit, stream
+from app.web.body_limit import BodyLimitMiddleware
 from app.web.deps import JoinRequired, LoginRequired
 from app.web.fragments import FragmentRenderer
 from app.web.pages import render, render_error
@@ -79,7 +81,11 @@ class SecurityHeadersMiddleware:
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
                 ]
+                if scope.get("scheme") == "https":
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
                 if b"content-security-policy" not in names:
                     extra.append((b"content-security-policy", CSP.encode()))
                 headers.extend(pair for pair in extra if pair[0] not in names)
@@ -133,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # inline scripts, which the Content-Security-Policy (and a venue without internet) forbid.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(csrf.protect)],
     )
     app.state.settings = settings
     app.state.db = db
@@ -142,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.secret_key, max_age_seconds=settings.token_max_age_hours * 3600
     )
     app.state.templates = make_environment(app.router)
+    csrf.install(app.state.templates)
+    app.state.limits = ratelimit.Limits(settings)
 
     app.state.hub = Hub(
         db=db,
@@ -165,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(participant.router)
     app.include_router(board.router)
     app.include_router(admin.router)
+    app.include_router(accounts_pages.router)
     from app.web import api_records, records, secretariat
 
     app.include_router(api_records.router)
@@ -172,6 +182,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(secretariat.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
+    app.add_middleware(csrf.CsrfCookieMiddleware)
+    from app.exports import archive
+
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        larger={
+            str(app.url_path_for("api:import_workshop")): archive.MAX_BYTES,
+            str(app.url_path_for("secretariat:import")): archive.MAX_BYTES + 65_536,
+        },
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
     return app
@@ -185,10 +206,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         message = i18n.gettext(exc.message, **exc.params)
+        extra = getattr(exc, "headers", None) or {}
         if _wants_json(request):
-            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-            return JSONResponse({"detail": message}, status_code=exc.status_code, headers=headers)
-        return render_error(request, message, exc.status_code)
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+            return JSONResponse(
+                {"detail": message}, status_code=exc.status_code, headers={**headers, **extra}
+            )
+        response = render_error(request, message, exc.status_code)
+        response.headers.update(extra)
+        return response
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

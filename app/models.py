@@ -179,3 +179,67 @@ class Feedback(SQLModel, table=True):
     rating: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser. Server-side, so that logout, disabling and a reset end it at once."""
+
+    __tablename__ = "staff_session"
+
+    # sha256 of the random cookie value: the database alone does not let anyone sign in.
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class CoFacilitator(SQLModel, table=True):
+    """A facilitator added to someone else's workshop; they run it like its owner."""
+
+    __tablename__ = "co_facilitator"
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class StoredFormat(SQLModel, table=True):
+    """A format the secretariat made; workshops copy its stages, so editing never rewrites one."""
+
+    __tablename__ = "stored_format"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    # The stage list as JSON: a format is edited and copied whole, never queried by stage.
+    stages: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class WorkshopRetention(SQLModel, table=True):
+    """When a workshop closed, how long its participant data is kept, and when it was purged."""
+
+    __tablename__ = "workshop_retention"
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True)
+    # None: the site default (FUSEN_RETENTION_DAYS).
+    retention_days: int | None = None
+    closed_at: datetime | None = None
+    purged_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when: kept for the secretariat, never shown to participants."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    # The name is copied so the entry still reads right after the account is renamed or gone.
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    username: str = Field(default="", max_length=64)
+    action: str = Field(max_length=40)
+    workshop_id: int | None = Field(default=None, index=True)
+    detail: str = Field(default="", max_length=500)

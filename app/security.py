@@ -1,4 +1,5 @@
-"""Signed staff sessions and API tokens. Participant tokens live in ``domain.participants``."""
+"""Signed API tokens. Staff sessions live in ``domain.staff_sessions``, participant tokens in
+``domain.participants``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 class Signer:
     def __init__(self, secret_key: str, *, max_age_seconds: int) -> None:
         self._api = URLSafeTimedSerializer(secret_key, salt="fusen.api-token")
-        self._staff = URLSafeTimedSerializer(secret_key, salt="fusen.staff-session")
         self.max_age_seconds = max_age_seconds
 
     def api_token(self, user_id: int) -> str:
@@ -18,12 +18,6 @@ class Signer:
 
     def read_api_token(self, token: str) -> int | None:
         return _user_id(self._api, token, self.max_age_seconds)
-
-    def staff_cookie(self, user_id: int) -> str:
-        return self._staff.dumps({"u": user_id})
-
-    def read_staff_cookie(self, value: str) -> int | None:
-        return _user_id(self._staff, value, self.max_age_seconds)
 
 
 def _user_id(serializer: URLSafeTimedSerializer, value: str, max_age: int) -> int | None:

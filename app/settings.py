@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     sse_poll_seconds: float = 15.0
     sse_max_replay: int = 1000
     default_locale: str = "ja"
+    # Security and retention (see docs/security.md for why these numbers).
+    staff_session_hours: int = 12
+    retention_days: int = 90
+    max_body_bytes: int = 1_048_576
+    join_failures_burst: int = 30
+    join_failures_per_minute: int = 30
+    login_failures_burst: int = 10
+    login_failures_per_minute: int = 2
+    notes_burst: int = 60
+    notes_per_minute: int = 60
 
     @model_validator(mode="after")
     def _secret_key_for_production(self) -> Settings:

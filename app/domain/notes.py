@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from app.domain import text as text_domain
 from app.domain import workshops
 from app.domain.formats import POSTABLE_KINDS
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -41,7 +42,7 @@ class Posted:
 def clean_text(raw: str | None) -> str:
     """Normalise and validate note text: no empty notes, no control characters, ≤ 500 chars."""
     text = unicodedata.normalize("NFC", raw or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = text_domain.plain(text, multiline=True)
     text = "\n".join(line.rstrip() for line in text.strip().split("\n"))
     if not text.strip():
         raise Invalid(N_("A note cannot be empty."))

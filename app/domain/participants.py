@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from app.domain import text as text_domain
 from app.domain import workshops
 from app.errors import Invalid
 from app.i18n import N_
@@ -77,4 +78,4 @@ def by_token(session: Session, token: str) -> Participant | None:
 
 
 def _clean(value: str | None) -> str:
-    return " ".join((value or "").split())
+    return " ".join(text_domain.plain(value).split())

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
+from app.domain import text as text_domain
 from app.domain.formats import StageSpec, validate_stages
 from app.errors import Invalid, NotFound
 from app.i18n import N_
@@ -64,14 +65,15 @@ def create_workshop(
     venue: str | None = None,
     owner_id: int | None = None,
 ) -> Workshop:
-    title = (title or "").strip()
+    title = text_domain.plain(title)
+    venue = text_domain.plain(venue) if venue is not None else None
     if not title:
         raise Invalid(N_("A workshop needs a title."))
     if len(title) > MAX_TITLE:
         raise Invalid(N_("The title can be at most %(max)s characters."), max=MAX_TITLE)
     if venue is not None and len(venue) > 200:
         raise Invalid(N_("The venue can be at most %(max)s characters."), max=200)
-    names = [name.strip() for name in groups if name and name.strip()]
+    names = [text_domain.plain(name) for name in groups if name and text_domain.plain(name)]
     if not names:
         raise Invalid(N_("A workshop needs at least one group."))
     if len(names) > MAX_GROUPS:
@@ -99,10 +101,10 @@ def create_workshop(
                 workshop_id=workshop.id,
                 position=position,
                 key=spec.key,
-                label=spec.label.strip(),
-                label_en=spec.label_en.strip(),
-                prompt=spec.prompt.strip(),
-                prompt_en=spec.prompt_en.strip(),
+                label=text_domain.plain(spec.label),
+                label_en=text_domain.plain(spec.label_en),
+                prompt=text_domain.plain(spec.prompt),
+                prompt_en=text_domain.plain(spec.prompt_en),
                 kind=spec.kind,
                 scope=spec.scope,
                 per_person_limit=spec.per_person_limit,
@@ -122,8 +124,12 @@ def _unused_join_code(session: Session) -> str:
             return code
 
 
+MAX_ID = 2_147_483_647
+
+
 def get(session: Session, workshop_id: int) -> Workshop:
-    workshop = session.get(Workshop, workshop_id)
+    # Ids beyond a database integer are simply not there (and must not reach the driver).
+    workshop = session.get(Workshop, workshop_id) if 0 < workshop_id <= MAX_ID else None
     if workshop is None:
         raise NotFound(N_("No such workshop."))
     return workshop
@@ -162,7 +168,7 @@ def find_group(session: Session, workshop_id: int, ref: str | int) -> Group:
     group = session.exec(
         select(Group).where(Group.workshop_id == workshop_id, Group.name == text)
     ).first()
-    if group is None and text.isdigit():
+    if group is None and text.isascii() and text.isdigit() and 0 < int(text[:10]) <= MAX_ID:
         candidate = session.get(Group, int(text))
         if candidate is not None and candidate.workshop_id == workshop_id:
             group = candidate

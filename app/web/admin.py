@@ -8,14 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import col, select
 
 from app import i18n
-from app.domain import accounts, formats, workshops
+from app.domain import accounts, audit, format_store, retention, staff_sessions, users, workshops
 from app.errors import DomainError, Invalid
 from app.i18n import N_, gettext
-from app.models import User, Workshop
-from app.web import links
+from app.models import User
+from app.web import links, ratelimit
 from app.web.deps import (
     STAFF_COOKIE,
     PageRunnerWorkshopDep,
@@ -45,8 +44,24 @@ def login(
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    try:
+        ratelimit.check_login(request)
+    except ratelimit.RateLimited as exc:
+        response = render(
+            request,
+            "admin/login.html",
+            exc.status_code,
+            next=next,
+            username=username,
+            error=gettext(exc.message, **exc.params),
+        )
+        response.headers.update(exc.headers)
+        return response
     user = accounts.authenticate(session, username=username.strip(), password=password)
     if user is None:
+        ratelimit.login_failed(request)
+        audit.record(session, action="login.failed", username=username.strip()[:64])
+        session.commit()
         return render(
             request,
             "admin/login.html",
@@ -55,11 +70,19 @@ def login(
             username=username,
             error=gettext("Wrong username or password."),
         )
+    started = staff_sessions.start(
+        session=session,
+        user=user,
+        hours=request.app.state.settings.staff_session_hours,
+        previous=request.cookies.get(STAFF_COOKIE),
+    )
+    audit.record(session, action="login", user=user)
+    session.commit()
     response = RedirectResponse(safe_next(next, _home(request)), 303)
     response.set_cookie(
         STAFF_COOKIE,
-        request.app.state.signer.staff_cookie(user.id),
-        max_age=request.app.state.signer.max_age_seconds,
+        started.cookie_value,
+        max_age=request.app.state.settings.staff_session_hours * 3600,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
@@ -68,7 +91,12 @@ def login(
 
 
 @router.post("/logout", name="admin:logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    user = staff_from_cookie(request, session)
+    staff_sessions.end(session=session, cookie_value=request.cookies.get(STAFF_COOKIE, ""))
+    if user is not None:
+        audit.record(session, action="logout", user=user)
+    session.commit()
     response = RedirectResponse(request.app.url_path_for("admin:login"), 303)
     response.delete_cookie(STAFF_COOKIE)
     return response
@@ -90,19 +118,16 @@ def set_language(
 
 @router.get("/admin", name="admin:home")
 def home(request: Request, user: PageStaffDep, session: SessionDep) -> Response:
-    statement = select(Workshop).order_by(col(Workshop.created_at).desc())
-    if user.role != "admin":
-        statement = statement.where(Workshop.owner_id == user.id)
     rows = [
         (workshop, workshops.participant_count(session, workshop.id))
-        for workshop in session.exec(statement.limit(200)).all()
+        for workshop in users.visible_workshops(session, user)
     ]
     return render(request, "admin/home.html", user=user, rows=rows)
 
 
 @router.get("/admin/workshops/new", name="admin:new_workshop")
-def new_workshop(request: Request, user: PageStaffDep) -> Response:
-    return _new_page(request, user, {}, None)
+def new_workshop(request: Request, user: PageStaffDep, session: SessionDep) -> Response:
+    return _new_page(request, session, user, {}, None)
 
 
 @router.post("/admin/workshops", name="admin:create_workshop")
@@ -126,7 +151,7 @@ def create_workshop(
         "venue": venue,
     }
     try:
-        fmt = formats.get_format(format)
+        fmt = format_store.get_format(session, format)
         workshop = workshops.create_workshop(
             session=session,
             title=title,
@@ -138,9 +163,12 @@ def create_workshop(
             venue=venue,
             owner_id=user.id,
         )
+        audit.record(
+            session, action="workshop.create", user=user, workshop_id=workshop.id, detail=title
+        )
     except DomainError as exc:
         session.rollback()
-        return _new_page(request, user, form, gettext(exc.message, **exc.params), 422)
+        return _new_page(request, session, user, form, gettext(exc.message, **exc.params), 422)
     session.commit()
     return RedirectResponse(
         request.app.url_path_for("admin:workshop", workshop_id=workshop.id), 303
@@ -161,13 +189,17 @@ def workshop_page(
         participant_count=workshops.participant_count(session, workshop.id),
         join_url=links.join_url(request, workshop),
         code=workshops.format_join_code(workshop.join_code),
+        co_facilitators=users.co_facilitators(session, workshop.id),
+        retention=retention.info(
+            session, workshop, default_days=request.app.state.settings.retention_days
+        ),
     )
 
 
 def parse_groups(raw: str) -> list[str]:
     """Accept "1G, 2G, 3G", one per line, or just a number: "5" → 1G … 5G."""
     text = raw.strip()
-    if text.isdigit():
+    if text.isdecimal():
         count = int(text)
         if not 1 <= count <= workshops.MAX_GROUPS:
             raise Invalid(
@@ -196,7 +228,12 @@ def _parse_time(raw: str) -> str | None:
 
 
 def _new_page(
-    request: Request, user: User, form: dict, error: str | None, status_code: int = 200
+    request: Request,
+    session: SessionDep,
+    user: User,
+    form: dict,
+    error: str | None,
+    status_code: int = 200,
 ) -> Response:
     defaults = {
         "title": "",
@@ -212,7 +249,7 @@ def _new_page(
         status_code,
         user=user,
         form={**defaults, **form},
-        formats=formats.all_formats(),
+        formats=format_store.all_formats(session),
         error=error,
     )
 

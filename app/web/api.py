@@ -8,7 +8,16 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from app import i18n
-from app.domain import accounts, boards, formats, notes, participants, workshops
+from app.domain import (
+    accounts,
+    audit,
+    boards,
+    format_store,
+    notes,
+    participants,
+    visibility,
+    workshops,
+)
 from app.errors import Invalid, Unauthorized
 from app.i18n import N_
 from app.schemas import (
@@ -27,7 +36,7 @@ from app.schemas import (
     WorkshopIn,
     WorkshopSnapshot,
 )
-from app.web import downloads, links
+from app.web import downloads, links, ratelimit
 from app.web.deps import (
     ApiRunnerWorkshopDep,
     ApiStaffDep,
@@ -42,6 +51,8 @@ PROBLEMS = {
         status.HTTP_403_FORBIDDEN,
         status.HTTP_404_NOT_FOUND,
         status.HTTP_409_CONFLICT,
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        status.HTTP_429_TOO_MANY_REQUESTS,
     )
 }
 
@@ -56,14 +67,17 @@ def create_token(
     password: Annotated[str, Form(max_length=256)],
 ) -> Token:
     """Exchange a staff username and password for a bearer token."""
+    ratelimit.check_login(request)
     user = accounts.authenticate(session, username=username, password=password)
     if user is None:
+        ratelimit.login_failed(request)
         raise Unauthorized(N_("Wrong username or password."))
     return Token(access_token=request.app.state.signer.api_token(user.id))
 
 
 @router.get("/formats", response_model=list[FormatOut], name="api:formats")
-def list_formats() -> list[FormatOut]:
+def list_formats(session: SessionDep) -> list[FormatOut]:
+    """Built-in formats and the secretariat's own."""
     locale_en = i18n.current_locale() == "en"
     return [
         FormatOut(
@@ -82,7 +96,7 @@ def list_formats() -> list[FormatOut]:
                 for s in fmt.stages
             ],
         )
-        for fmt in formats.all_formats()
+        for fmt in format_store.all_formats(session)
     ]
 
 
@@ -100,7 +114,7 @@ def create_workshop(
         stages = [stage.spec() for stage in body.stages]
         format_key = None
     elif body.format:
-        fmt = formats.get_format(body.format)
+        fmt = format_store.get_format(session, body.format)
         stages, format_key = list(fmt.stages), fmt.key
     else:
         raise Invalid(N_("Give either a format or a list of stages."))
@@ -115,6 +129,9 @@ def create_workshop(
         venue=body.venue,
         owner_id=user.id,
     )
+    audit.record(
+        session, action="workshop.create", user=user, workshop_id=workshop.id, detail=body.title
+    )
     session.commit()
     return WorkshopCreated(
         id=workshop.id,
@@ -126,8 +143,15 @@ def create_workshop(
 
 @router.get("/workshops/{workshop_id}", response_model=WorkshopSnapshot, name="api:workshop")
 def get_workshop(access: WorkshopActorDep, session: SessionDep) -> dict:
-    """The workshop as it is now; resume its event stream after ``last_seq``."""
-    return boards.snapshot(session, access.workshop)
+    """The workshop as it is now; resume its event stream after ``last_seq``.
+
+    A participant sees their own group's notes and those of plenary stages.
+    """
+    snapshot = boards.snapshot(session, access.workshop)
+    if access.actor.participant is not None:
+        group_id = access.actor.participant.group_id
+        snapshot = visibility.filter_snapshot(session, snapshot, group_id=group_id)
+    return snapshot
 
 
 @router.put("/workshops/{workshop_id}/current-stage", name="api:current_stage")
@@ -149,9 +173,9 @@ def set_posting(body: PostingIn, workshop: ApiRunnerWorkshopDep, session: Sessio
 
 
 @router.post("/join", response_model=Joined, status_code=status.HTTP_201_CREATED, name="api:join")
-def join(body: JoinIn, session: SessionDep) -> Joined:
+def join(body: JoinIn, request: Request, session: SessionDep) -> Joined:
     """Join a workshop by its code; the token returned is the participant's only key."""
-    workshop = workshops.by_join_code(session, body.code)
+    workshop = ratelimit.workshop_for_code(request, session, body.code)
     joined = participants.join(
         session=session,
         workshop=workshop,
@@ -177,9 +201,15 @@ def join(body: JoinIn, session: SessionDep) -> Joined:
     responses={200: {"model": NoteOut, "description": "The same id was posted before"}},
 )
 def post_note(
-    body: NoteIn, access: WorkshopActorDep, session: SessionDep, response: Response
+    body: NoteIn,
+    access: WorkshopActorDep,
+    session: SessionDep,
+    response: Response,
+    request: Request,
 ) -> dict:
     """Post a note. Retrying with the same ``id`` returns the first note and emits nothing."""
+    if access.actor.participant is not None:
+        ratelimit.note_posted(request, access.actor.participant.id)
     posted = notes.post_note(
         session=session,
         workshop=access.workshop,

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from app.domain import participants
+from app.domain import participants, staff_sessions, users
 from app.domain import workshops as workshops_domain
 from app.domain.notes import Actor
 from app.errors import Forbidden, Unauthorized
@@ -67,9 +67,7 @@ def staff_from_cookie(request: Request, session: Session) -> User | None:
     value = request.cookies.get(STAFF_COOKIE)
     if not value:
         return None
-    user_id = request.app.state.signer.read_staff_cookie(value)
-    user = session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and user.is_active else None
+    return staff_sessions.user_for(session, value)
 
 
 def resolve_token(request: Request, session: Session, token: str | None) -> Actor:
@@ -118,7 +116,7 @@ WorkshopDep = Annotated[Workshop, Depends(get_workshop)]
 
 
 def can_run(user: User, workshop: Workshop) -> bool:
-    return user.role == "admin" or workshop.owner_id == user.id
+    return users.can_run(None, user, workshop)
 
 
 def require_runner(user: User, workshop: Workshop) -> None:

@@ -15,7 +15,7 @@ from jinja2 import Environment
 from sqlmodel import Session
 
 from app import i18n
-from app.domain import boards
+from app.domain import boards, visibility
 from app.live import events
 from app.live.hub import Audience, Message, encode
 from app.models import Event, Workshop
@@ -35,7 +35,9 @@ class FragmentRenderer:
         for audience in audiences:
             if audience.kind == "api":
                 out[audience] = [
-                    (e.seq, encode(seq=e.seq, event=e.type, data=e.payload)) for e in batch
+                    (e.seq, encode(seq=e.seq, event=e.type, data=e.payload))
+                    for e in batch
+                    if visibility.event_visible(session, e, group_id=audience.group_id)
                 ]
         if not html_audiences or not batch:
             return out

@@ -11,6 +11,7 @@ from app.domain import boards, notes, participants, records, workshops
 from app.errors import DomainError
 from app.i18n import gettext
 from app.models import Participant, Workshop
+from app.web import ratelimit
 from app.web.deps import PageParticipantDep, SessionDep, WorkshopDep, participant_cookie
 from app.web.pages import is_htmx, render, render_error
 
@@ -30,10 +31,14 @@ def find(
 ) -> Response:
     """The code form on the start page lands here; a wrong code is answered on the same page."""
     try:
-        workshop = workshops.by_join_code(session, code)
+        workshop = ratelimit.workshop_for_code(request, session, code)
     except DomainError as exc:
         message = gettext(exc.message, **exc.params)
-        return render(request, "participant/index.html", 404, code=code, error=message)
+        response = render(
+            request, "participant/index.html", exc.status_code, code=code, error=message
+        )
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
     return RedirectResponse(
         request.app.url_path_for("participant:join", code=workshop.join_code), 303
     )
@@ -46,7 +51,7 @@ def join_form(
     session: SessionDep,
     g: Annotated[int | None, Query()] = None,
 ) -> Response:
-    workshop = workshops.by_join_code(session, code)
+    workshop = ratelimit.workshop_for_code(request, session, code)
     current = _current_participant(request, session, workshop)
     if current is not None and (g is None or g == current.group_id):
         return RedirectResponse(_home(request, workshop), 303)
@@ -62,7 +67,7 @@ def join_post(
     name: Annotated[str, Form(max_length=200)] = "",
     organization: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    workshop = workshops.by_join_code(session, code)
+    workshop = ratelimit.workshop_for_code(request, session, code)
     try:
         joined = participants.join(
             session=session, workshop=workshop, group=group, name=name, organization=organization
@@ -73,7 +78,7 @@ def join_post(
             request,
             session,
             workshop,
-            group_id=int(group) if group.isdigit() else None,
+            group_id=int(group) if group.isdecimal() else None,
             name=name,
             organization=organization,
             error=gettext(exc.message, **exc.params),
@@ -139,6 +144,7 @@ def post_note(
 ) -> Response:
     actor = notes.Actor(participant=participant)
     try:
+        ratelimit.note_posted(request, participant.id)
         notes.post_note(
             session=session,
             workshop=workshop,

@@ -21,7 +21,7 @@ from app.web.deps import (
     SessionDep,
     WorkshopDep,
 )
-from app.web.pages import render
+from app.web.pages import is_htmx, render, render_error
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,9 +86,11 @@ def _rating(raw: str) -> int | None:
 
 
 def _back_to_phone(request: Request, workshop: Workshop) -> Response:
-    return RedirectResponse(
-        request.app.url_path_for("participant:home", workshop_id=workshop.id), 303
-    )
+    home = str(request.app.url_path_for("participant:home", workshop_id=workshop.id))
+    if is_htmx(request):
+        # Load the phone page afresh: the form is cleared and the thank-you shows.
+        return Response(status_code=200, headers={"HX-Redirect": home})
+    return RedirectResponse(home, 303)
 
 
 def _phone(
@@ -100,6 +102,9 @@ def _phone(
     **extra: Any,
 ) -> Response:
     """The phone page again with the reason, keeping what the participant typed."""
+    if is_htmx(request):
+        # The form stays as typed; only the reason is shown above it.
+        return render_error(request, gettext(exc.message, **exc.params), exc.status_code)
     state = boards.board(session, workshop, group_id=participant.group_id)
     return render(
         request,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, func, select
 
-from app.domain import records, workshops
+from app.domain import records, users, workshops
 from app.errors import DomainError, Invalid
 from app.exports import archive, registry
 from app.i18n import N_, gettext
@@ -27,12 +27,7 @@ SPARE_ROLE_ROWS = 3
 
 @router.get("/admin/reports", name="secretariat:home")
 def reports_home(request: Request, user: PageStaffDep, session: SessionDep) -> Response:
-    statement = select(Workshop).order_by(
-        col(Workshop.date).desc().nulls_last(), col(Workshop.created_at).desc()
-    )
-    if user.role != "admin":
-        statement = statement.where(Workshop.owner_id == user.id)
-    shown = session.exec(statement.limit(500)).all()
+    shown = users.visible_workshops(session, user, limit=500)
     ids = [w.id for w in shown]
     people = _counts(session, Participant, ids)
     notes = _note_counts(session, ids)

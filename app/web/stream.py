@@ -73,16 +73,19 @@ async def api_events(workshop_id: int, request: Request) -> StreamingResponse:
     Resume with ``Last-Event-ID`` or ``?after=<seq>``; a ``reset`` event means reload the snapshot.
     """
 
-    def authorise() -> None:
+    def authorise() -> int | None:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         token = value.strip() if scheme.lower() == "bearer" else request.query_params.get("token")
         with request.app.state.db.read_session() as session:
             workshop = workshops_domain.get(session, workshop_id)
-            require_member(resolve_token(request, session, token), workshop)
+            actor = resolve_token(request, session, token)
+            require_member(actor, workshop)
+            # Participants get their own group's notes only, as on their phone.
+            return actor.participant.group_id if actor.participant else None
 
-    await run_in_threadpool(authorise)
-    return _respond(request, workshop_id, Audience(kind="api"))
+    group_id = await run_in_threadpool(authorise)
+    return _respond(request, workshop_id, Audience(kind="api", group_id=group_id))
 
 
 @router.get("/w/{workshop_id}/board/stream", name="board:stream", include_in_schema=False)
@@ -100,7 +103,7 @@ async def board_stream(workshop_id: int, request: Request) -> StreamingResponse:
     audience = Audience(
         kind="board",
         locale=i18n.current_locale(),
-        group_id=int(focus) if focus.isdigit() else None,
+        group_id=int(focus) if focus.isdecimal() and len(focus) < 10 else None,
     )
     return _respond(request, workshop_id, audience)
 

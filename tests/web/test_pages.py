@@ -8,7 +8,7 @@ import pytest
 
 from app.web.fragments import FragmentRenderer
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import bearer, make_workshop, open_stage, staff_token
+from tests.factories import bearer, form_post, make_workshop, open_stage, staff_token
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&{{7*7}}'
 
@@ -56,7 +56,8 @@ def join_by_form(client, workshop, group_name="1G", name="山田"):
         for r in radios
         if r["value"] and group_value(page.text, r["value"]) == group_name
     )
-    response = client.post(
+    response = form_post(
+        client,
         f"/j/{workshop['join_code']}",
         data={"group": group_id, "name": name, "organization": "水戸市"},
         follow_redirects=False,
@@ -90,7 +91,8 @@ def test_right_code_leads_to_the_join_page(client, workshop):
 
 def test_phone_joins_posts_without_javascript_and_sees_the_note_escaped(client, workshop):
     join_by_form(client, workshop)
-    posted = client.post(
+    posted = form_post(
+        client,
         f"/w/{workshop['id']}/p/notes",
         data={"text": HOSTILE, "stage": "strengths"},
         follow_redirects=False,
@@ -108,19 +110,24 @@ def test_phone_joins_posts_without_javascript_and_sees_the_note_escaped(client, 
 def test_phone_post_with_htmx_gets_the_list_back_and_errors_inline(client, workshop):
     join_by_form(client, workshop)
     headers = {"HX-Request": "true"}
-    ok = client.post(
+    ok = form_post(
+        client,
         f"/w/{workshop['id']}/p/notes",
         data={"text": "ひとこと", "stage": "strengths"},
         headers=headers,
     )
     assert ok.status_code == 200
     assert parse(ok.text).find("section", id="phone-notes")
-    empty = client.post(
-        f"/w/{workshop['id']}/p/notes", data={"text": "  ", "stage": "strengths"}, headers=headers
+    empty = form_post(
+        client,
+        f"/w/{workshop['id']}/p/notes",
+        data={"text": "  ", "stage": "strengths"},
+        headers=headers,
     )
     assert empty.status_code == 422
     assert parse(empty.text).find("p", **{"class": "alert"})
-    closed = client.post(
+    closed = form_post(
+        client,
         f"/w/{workshop['id']}/p/notes",
         data={"text": "x", "stage": "shared_issues"},
         headers=headers,
@@ -139,7 +146,8 @@ def test_board_needs_a_login_and_then_shows_every_group(client, workshop):
     response = client.get(f"/w/{workshop['id']}/board", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
-    login = client.post(
+    login = form_post(
+        client,
         "/login",
         data={
             "username": "admin",
@@ -158,13 +166,14 @@ def test_board_needs_a_login_and_then_shows_every_group(client, workshop):
 
 
 def test_wrong_password_is_answered_on_the_login_page(client):
-    response = client.post("/login", data={"username": "admin", "password": "nope"})
+    response = form_post(client, "/login", data={"username": "admin", "password": "nope"})
     assert response.status_code == 401
     assert parse(response.text).find("input", id="username", value="admin")
 
 
 def test_login_never_redirects_off_site(client):
-    response = client.post(
+    response = form_post(
+        client,
         "/login",
         data={"username": "admin", "password": ADMIN_PASSWORD, "next": "//evil.example/x"},
         follow_redirects=False,
@@ -204,7 +213,7 @@ def test_board_patch_for_a_note_escapes_its_text(client, workshop):
 def test_language_buttons_switch_the_page_language(client):
     japanese = client.get("/", headers={"Accept-Language": "ja"})
     assert parse(japanese.text).find("html", lang="ja")
-    switched = client.post("/lang", data={"lang": "en", "next": "/"}, follow_redirects=False)
+    switched = form_post(client, "/lang", data={"lang": "en", "next": "/"}, follow_redirects=False)
     assert switched.status_code == 303
     english = client.get("/", headers={"Accept-Language": "ja"})
     assert parse(english.text).find("html", lang="en")
@@ -217,11 +226,14 @@ def test_unknown_page_is_a_readable_404(client):
 
 
 def test_create_workshop_form_reports_bad_input_inline(client):
-    client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD})
-    response = client.post("/admin/workshops", data={"title": "", "groups": "1G", "format": "kpt"})
+    form_post(client, "/login", data={"username": "admin", "password": ADMIN_PASSWORD})
+    response = form_post(
+        client, "/admin/workshops", data={"title": "", "groups": "1G", "format": "kpt"}
+    )
     assert response.status_code == 422
     assert parse(response.text).find("p", **{"class": "alert"})
-    created = client.post(
+    created = form_post(
+        client,
         "/admin/workshops",
         data={"title": "研修", "groups": "3", "format": "kpt", "date": "2026-12-01"},
         follow_redirects=False,
@@ -232,7 +244,7 @@ def test_create_workshop_form_reports_bad_input_inline(client):
 
 
 def test_qr_codes_are_svg_for_the_room_and_each_table(client, workshop):
-    client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD})
+    form_post(client, "/login", data={"username": "admin", "password": ADMIN_PASSWORD})
     cards = client.get(f"/w/{workshop['id']}/qr")
     assert cards.status_code == 200
     images = parse(cards.text).find("img", **{"class": "qr-image"})

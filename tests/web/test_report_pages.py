@@ -8,21 +8,22 @@ import json
 import lxml.html
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD
-from tests.factories import bearer, join, make_workshop, open_stage, post_note, staff_token
+from tests.factories import (
+    bearer,
+    form_post,
+    join,
+    login,
+    make_workshop,
+    open_stage,
+    post_note,
+    staff_token,
+)
 
 STAGES = [
     {"key": "talk", "label": "話し合い"},
     {"key": "qa", "label": "質疑応答", "kind": "qa", "scope": "plenary"},
     {"key": "feedback", "label": "感想", "kind": "feedback", "scope": "plenary"},
 ]
-
-
-def sign_in(client) -> None:
-    response = client.post(
-        "/login", data={"username": "admin", "password": ADMIN_PASSWORD}, follow_redirects=False
-    )
-    assert response.status_code == 303
 
 
 def page(response):
@@ -45,7 +46,7 @@ def running(client):
     open_stage(client, token, created["id"], "talk")
     member = join(client, created["join_code"], "1G", name="佐藤", organization="牛久市社協")
     post_note(client, member["token"], created["id"], "talk", "=1+1 つながり")
-    sign_in(client)
+    login(client)
     return token, created, member
 
 
@@ -84,7 +85,8 @@ def test_details_form_saves_and_shows_a_readable_error_without_losing_input(clie
     url = f"/admin/workshops/{created['id']}/report"
     form = page(client.get(url)).xpath("//form[.//textarea[@name='steps']]")[0]
     assert form.xpath(".//textarea[@name='steps']")[0].text == "話し合い\n質疑応答\n感想"
-    saved = client.post(
+    saved = form_post(
+        client,
         url,
         data={
             "title": "研究会",
@@ -110,7 +112,9 @@ def test_details_form_saves_and_shows_a_readable_error_without_losing_input(clie
         {"role": "facilitator", "names": ["浅野"], "organization": "那珂市社協"}
     ]
     assert details["steps"] == ["自己紹介", "グループ発表"]
-    refused = client.post(url, data={"title": "研究会", "purpose": "ね" * 2001, "theme": "残す"})
+    refused = form_post(
+        client, url, data={"title": "研究会", "purpose": "ね" * 2001, "theme": "残す"}
+    )
     assert refused.status_code == 422
     tree = page(refused)
     assert "at most 2000" in tree.xpath("//*[@id='form-error']")[0].text_content()
@@ -121,7 +125,8 @@ def test_records_page_adds_a_question_an_answer_and_a_comment(client, running):
     _token, created, _member = running
     base = f"/admin/workshops/{created['id']}/records"
     assert (
-        client.post(
+        form_post(
+            client,
             f"{base}/questions",
             data={"text": "連携は？", "organization": "日立市"},
             follow_redirects=False,
@@ -130,13 +135,15 @@ def test_records_page_adds_a_question_an_answer_and_a_comment(client, running):
     )
     tree = page(client.get(base))
     answer_form = tree.xpath("//li[starts-with(@id, 'q')]//form")[0]
-    response = client.post(
+    response = form_post(
+        client,
         answer_form.get("action"),
         data={"organization": "守谷市", "text": "制度がある"},
         follow_redirects=False,
     )
     assert response.status_code == 303
-    response = client.post(
+    response = form_post(
+        client,
         f"{base}/comments",
         data={"role": "advisor", "name": "長谷川", "text": "ヒトを磨く"},
         follow_redirects=False,
@@ -144,7 +151,9 @@ def test_records_page_adds_a_question_an_answer_and_a_comment(client, running):
     assert response.status_code == 303
     text = page(client.get(base)).text_content()
     assert "守谷市：" in text and "制度がある" in text and "ヒトを磨く" in text
-    empty = client.post(f"{base}/comments", data={"role": "advisor", "name": "", "text": "残す文"})
+    empty = form_post(
+        client, f"{base}/comments", data={"role": "advisor", "name": "", "text": "残す文"}
+    )
     assert empty.status_code == 422
     assert page(empty).xpath("//textarea[@name='text' and @id='c-text']")[0].text == "残す文"
 
@@ -159,7 +168,8 @@ def test_phone_shows_the_question_form_in_the_qa_stage_and_sends_a_question(clie
     tree = page(phone.get(home))
     form = tree.xpath("//section[@id='phone-records' and @data-kind='qa']/form")[0]
     assert form.xpath(".//input[@name='organization']")[0].get("value") == "牛久市社協"
-    sent = phone.post(
+    sent = form_post(
+        phone,
         form.get("action"),
         data={"text": "質問です", "organization": "牛久市社協"},
         follow_redirects=False,
@@ -169,7 +179,7 @@ def test_phone_shows_the_question_form_in_the_qa_stage_and_sends_a_question(clie
         f"/api/v1/workshops/{created['id']}/records", headers=bearer(token)
     ).json()["questions"]
     assert [(q["text"], q["organization"]) for q in questions] == [("質問です", "牛久市社協")]
-    too_long = phone.post(form.get("action"), data={"text": "長" * 501})
+    too_long = form_post(phone, form.get("action"), data={"text": "長" * 501})
     assert too_long.status_code == 422
     assert (
         page(too_long).xpath("//textarea[@name='text' and @id='question-text']")[0].text
@@ -184,8 +194,8 @@ def test_phone_sends_feedback_with_a_rating_and_sees_it_again(client, running):
     open_stage(client, token, created["id"], "feedback")
     url = f"/w/{created['id']}/p/feedback"
     assert (
-        phone.post(
-            url, data={"text": "学びが多かった", "rating": "4"}, follow_redirects=False
+        form_post(
+            phone, url, data={"text": "学びが多かった", "rating": "4"}, follow_redirects=False
         ).status_code
         == 303
     )
@@ -194,7 +204,7 @@ def test_phone_sends_feedback_with_a_rating_and_sees_it_again(client, running):
     assert (
         tree.xpath("//textarea[@name='text' and @id='feedback-text']")[0].text == "学びが多かった"
     )
-    assert phone.post(url, data={"rating": "9"}).status_code == 422
+    assert form_post(phone, url, data={"rating": "9"}).status_code == 422
 
 
 def test_admin_import_page_turns_an_archive_into_a_new_workshop(client, running):
@@ -202,15 +212,16 @@ def test_admin_import_page_turns_an_archive_into_a_new_workshop(client, running)
     data = client.get(
         f"/api/v1/workshops/{created['id']}/report.json", headers=bearer(token)
     ).content
-    response = client.post(
+    response = form_post(
+        client,
         "/admin/import",
         files={"file": ("report.json", io.BytesIO(data), "application/json")},
         follow_redirects=False,
     )
     assert response.status_code == 303
     assert response.headers["location"] != f"/admin/workshops/{created['id']}"
-    broken = client.post(
-        "/admin/import", files={"file": ("x.json", io.BytesIO(b"[]"), "application/json")}
+    broken = form_post(
+        client, "/admin/import", files={"file": ("x.json", io.BytesIO(b"[]"), "application/json")}
     )
     assert broken.status_code == 422
     assert "not a Fusen archive" in page(broken).text_content()
@@ -221,3 +232,17 @@ def test_pages_need_a_staff_login(client):
     for path in ("/admin/reports", "/admin/import"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303 and "/login" in response.headers["location"]
+
+
+def test_phone_question_sent_by_htmx_reloads_the_page_or_shows_just_the_reason(client, running):
+    token, created, member = running
+    phone = client.__class__(client.app, headers={"Accept-Language": "en"})
+    phone.cookies.set(f"fusen_p{created['id']}", member["token"])
+    open_stage(client, token, created["id"], "qa")
+    url = f"/w/{created['id']}/p/questions"
+    sent = form_post(phone, url, {"text": "質問です"}, headers={"HX-Request": "true"})
+    assert sent.status_code == 200
+    assert sent.headers["hx-redirect"] == f"/w/{created['id']}/p"
+    refused = form_post(phone, url, {"text": " "}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert page(refused).text_content().strip() == "“Question” cannot be empty."

@@ -1,0 +1,530 @@
+"""The secretariat's console: accounts, formats, the audit log; and per workshop,
+co-facilitators, closing, retention and purging."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.domain import audit, format_store, formats, retention, users
+from app.domain.formats import StageSpec
+from app.errors import DomainError, Forbidden, Invalid
+from app.i18n import N_, gettext
+from app.models import User
+from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
+from app.web.pages import render, render_error
+
+router = APIRouter(include_in_schema=False)
+
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+BLANK_STAGE_ROWS = 3
+
+
+def page_admin(user: PageStaffDep) -> User:
+    if user.role != "admin":
+        raise Forbidden(N_("Only secretariat admins can do this."))
+    return user
+
+
+PageAdminDep = Annotated[User, Depends(page_admin)]
+
+
+def _redirect(request: Request, name: str, **params: object) -> RedirectResponse:
+    path = request.app.url_path_for(name, **{k: str(v) for k, v in params.items()})
+    return RedirectResponse(str(path), status_code=303)
+
+
+# ---- Accounts ------------------------------------------------------------------------------
+
+
+@router.get("/admin/users", name="admin:users")
+def users_page(request: Request, user: PageAdminDep, session: SessionDep) -> Response:
+    return _users_page(request, session, user)
+
+
+def _users_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    form: dict | None = None,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/users.html",
+        status_code,
+        user=user,
+        accounts=users.all_users(session),
+        roles=users.ROLES,
+        form={"username": "", "role": "facilitator", **(form or {})},
+        error=error,
+        notice=notice,
+    )
+
+
+@router.post("/admin/users", name="admin:create_user")
+def create_user(
+    request: Request,
+    user: PageAdminDep,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    role: Annotated[str, Form(max_length=16)] = "facilitator",
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    try:
+        created = users.create_user(
+            session=session, username=username, role=role, password=password
+        )
+        audit.record(
+            session, action="user.create", user=user, detail=f"{created.user.username} ({role})"
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _users_page(
+            request,
+            session,
+            user,
+            form={"username": username, "role": role},
+            error=gettext(exc.message, **exc.params),
+            status_code=exc.status_code,
+        )
+    session.commit()
+    notice = gettext("Account %(username)s created.", username=created.user.username)
+    if created.generated_password:
+        notice += " " + gettext(
+            "Its password is %(password)s — hand it over now; it is not shown again.",
+            password=created.generated_password,
+        )
+    return _users_page(request, session, user, notice=notice)
+
+
+@router.get("/admin/users/{user_id}", name="admin:user")
+def user_page(
+    request: Request, user_id: IdPath, user: PageAdminDep, session: SessionDep
+) -> Response:
+    return _user_page(request, session, user, users.get(session, user_id))
+
+
+def _user_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    account: User,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin/user.html",
+        status_code,
+        user=user,
+        account=account,
+        roles=users.ROLES,
+        error=error,
+        notice=notice,
+    )
+
+
+def _account_action(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    user_id: int,
+    action,
+    success: str,  # type: ignore[no-untyped-def]
+) -> Response:
+    account = users.get(session, user_id)
+    try:
+        notice = action(account)
+    except DomainError as exc:
+        session.rollback()
+        return _user_page(
+            request,
+            session,
+            user,
+            users.get(session, user_id),
+            error=gettext(exc.message, **exc.params),
+            status_code=exc.status_code,
+        )
+    session.commit()
+    return _user_page(request, session, user, account, notice=notice or gettext(success))
+
+
+@router.post("/admin/users/{user_id}/active", name="admin:user_active")
+def set_active(
+    request: Request,
+    user_id: IdPath,
+    user: PageAdminDep,
+    session: SessionDep,
+    active: Annotated[bool, Form()],
+) -> Response:
+    def action(account: User) -> None:
+        users.set_active(session=session, user=account, active=active, by=user)
+        name = "user.enable" if active else "user.disable"
+        audit.record(session, action=name, user=user, detail=account.username)
+
+    return _account_action(request, session, user, user_id, action, N_("Saved."))
+
+
+@router.post("/admin/users/{user_id}/role", name="admin:user_role")
+def set_role(
+    request: Request,
+    user_id: IdPath,
+    user: PageAdminDep,
+    session: SessionDep,
+    role: Annotated[str, Form(max_length=16)],
+) -> Response:
+    def action(account: User) -> None:
+        users.set_role(session=session, user=account, role=role, by=user)
+        audit.record(session, action="user.role", user=user, detail=f"{account.username}: {role}")
+
+    return _account_action(request, session, user, user_id, action, N_("Saved."))
+
+
+@router.post("/admin/users/{user_id}/password", name="admin:user_password")
+def reset_password(
+    request: Request,
+    user_id: IdPath,
+    user: PageAdminDep,
+    session: SessionDep,
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    def action(account: User) -> str:
+        done = users.reset_password(session=session, user=account, password=password)
+        audit.record(session, action="user.password", user=user, detail=account.username)
+        notice = gettext("The password was changed and every session of this account ended.")
+        if done.generated_password:
+            notice += " " + gettext(
+                "Its password is %(password)s — hand it over now; it is not shown again.",
+                password=done.generated_password,
+            )
+        return notice
+
+    return _account_action(request, session, user, user_id, action, N_("Saved."))
+
+
+# ---- Formats -------------------------------------------------------------------------------
+
+
+@router.get("/admin/formats", name="admin:formats")
+def formats_page(request: Request, user: PageAdminDep, session: SessionDep) -> Response:
+    return render(
+        request,
+        "admin/formats.html",
+        user=user,
+        built_in=formats.all_formats(),
+        stored=format_store.stored(session),
+    )
+
+
+@router.get("/admin/formats/new", name="admin:new_format")
+def new_format(request: Request, user: PageAdminDep) -> Response:
+    return _format_page(request, user, None, {"key": "", "name": "", "name_en": ""}, [])
+
+
+@router.get("/admin/formats/{format_id}", name="admin:format")
+def format_page(
+    request: Request, format_id: IdPath, user: PageAdminDep, session: SessionDep
+) -> Response:
+    row = format_store.get_stored(session, format_id)
+    fmt = format_store.as_format(row)
+    form = {"key": row.key, "name": row.name, "name_en": row.name_en}
+    return _format_page(request, user, row.id, form, list(fmt.stages))
+
+
+def _format_page(
+    request: Request,
+    user: User,
+    format_id: int | None,
+    form: dict,
+    stages: list[StageSpec],
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows = [*stages, *([None] * BLANK_STAGE_ROWS)]
+    return render(
+        request,
+        "admin/format_edit.html",
+        status_code,
+        user=user,
+        format_id=format_id,
+        form=form,
+        rows=rows,
+        kinds=formats.KINDS,
+        scopes=formats.SCOPES,
+        error=error,
+    )
+
+
+StageField = Annotated[list[str], Form()]
+
+
+def _stages_from_form(
+    key: list[str],
+    label: list[str],
+    label_en: list[str],
+    prompt: list[str],
+    prompt_en: list[str],
+    kind: list[str],
+    scope: list[str],
+    limit: list[str],
+    draws_from: list[str],
+) -> list[StageSpec]:
+    columns = [key, label, label_en, prompt, prompt_en, kind, scope, limit, draws_from]
+    if len({len(column) for column in columns}) != 1:
+        raise Invalid(N_("The stage table was not sent whole. Reload the page and try again."))
+    if len(key) > formats.MAX_STAGES + BLANK_STAGE_ROWS:
+        raise Invalid(N_("A workshop can have at most %(max)s stages."), max=formats.MAX_STAGES)
+    specs = []
+    for k, lab, lab_en, pr, pr_en, kd, sc, lim, dr in zip(*columns, strict=True):
+        if not k.strip() and not lab.strip():
+            continue
+        text = lim.strip()
+        if text and not (text.isascii() and text.isdecimal() and len(text) <= 3):
+            raise Invalid(N_("A per-person limit must be between 1 and 100."))
+        specs.append(
+            StageSpec(
+                key=k,
+                label=lab,
+                label_en=lab_en,
+                prompt=pr,
+                prompt_en=pr_en,
+                kind=kd,
+                scope=sc,
+                per_person_limit=int(text) if text else None,
+                draws_from=dr or None,
+            )
+        )
+    return specs
+
+
+def _save_format(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    format_id: int | None,
+    form: dict,
+    columns: list[list[str]],
+) -> Response:
+    stages: list[StageSpec] = []
+    try:
+        stages = _stages_from_form(*columns)
+        row = format_store.save_format(
+            session=session, user=user, stages=stages, format_id=format_id, **form
+        )
+        action = "format.create" if format_id is None else "format.update"
+        audit.record(session, action=action, user=user, detail=f"{row.key}: {row.name}")
+    except DomainError as exc:
+        session.rollback()
+        if format_id is not None:
+            form["key"] = format_store.get_stored(session, format_id).key
+        return _format_page(
+            request,
+            user,
+            format_id,
+            form,
+            stages,
+            error=gettext(exc.message, **exc.params),
+            status_code=exc.status_code,
+        )
+    session.commit()
+    return _redirect(request, "admin:formats")
+
+
+@router.post("/admin/formats", name="admin:create_format")
+def create_format(
+    request: Request,
+    user: PageAdminDep,
+    session: SessionDep,
+    stage_key: StageField,
+    stage_label: StageField,
+    stage_label_en: StageField,
+    stage_prompt: StageField,
+    stage_prompt_en: StageField,
+    stage_kind: StageField,
+    stage_scope: StageField,
+    stage_limit: StageField,
+    stage_draws_from: StageField,
+    key: Annotated[str, Form(max_length=64)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    name_en: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    columns = [
+        stage_key,
+        stage_label,
+        stage_label_en,
+        stage_prompt,
+        stage_prompt_en,
+        stage_kind,
+        stage_scope,
+        stage_limit,
+        stage_draws_from,
+    ]
+    form = {"key": key, "name": name, "name_en": name_en}
+    return _save_format(request, session, user, None, form, columns)
+
+
+@router.post("/admin/formats/{format_id}", name="admin:update_format")
+def update_format(
+    request: Request,
+    format_id: IdPath,
+    user: PageAdminDep,
+    session: SessionDep,
+    stage_key: StageField,
+    stage_label: StageField,
+    stage_label_en: StageField,
+    stage_prompt: StageField,
+    stage_prompt_en: StageField,
+    stage_kind: StageField,
+    stage_scope: StageField,
+    stage_limit: StageField,
+    stage_draws_from: StageField,
+    name: Annotated[str, Form(max_length=200)] = "",
+    name_en: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    format_store.get_stored(session, format_id)
+    columns = [
+        stage_key,
+        stage_label,
+        stage_label_en,
+        stage_prompt,
+        stage_prompt_en,
+        stage_kind,
+        stage_scope,
+        stage_limit,
+        stage_draws_from,
+    ]
+    form = {"key": "", "name": name, "name_en": name_en}
+    return _save_format(request, session, user, format_id, form, columns)
+
+
+# ---- Audit log -----------------------------------------------------------------------------
+
+
+@router.get("/admin/audit", name="admin:audit")
+def audit_page(request: Request, user: PageAdminDep, session: SessionDep) -> Response:
+    return render(
+        request,
+        "admin/audit.html",
+        user=user,
+        entries=audit.recent(session, limit=500),
+        actions=audit.ACTIONS,
+    )
+
+
+# ---- One workshop: co-facilitators, closing, retention, purge ------------------------------
+
+
+def _workshop_action(request: Request, session: SessionDep, workshop_id: int, action) -> Response:  # type: ignore[no-untyped-def]
+    try:
+        action()
+    except DomainError as exc:
+        session.rollback()
+        return render_error(request, gettext(exc.message, **exc.params), exc.status_code)
+    session.commit()
+    return _redirect(request, "admin:workshop", workshop_id=workshop_id)
+
+
+@router.post("/admin/workshops/{workshop_id}/facilitators", name="admin:add_cofacilitator")
+def add_co_facilitator(
+    request: Request,
+    workshop: PageRunnerWorkshopDep,
+    user: PageStaffDep,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    def action() -> None:
+        added = users.add_co_facilitator(session=session, workshop=workshop, username=username)
+        audit.record(
+            session,
+            action="workshop.cofacilitator.add",
+            user=user,
+            workshop_id=workshop.id,
+            detail=added.username,
+        )
+
+    return _workshop_action(request, session, workshop.id, action)
+
+
+@router.post(
+    "/admin/workshops/{workshop_id}/facilitators/{user_id}/remove",
+    name="admin:remove_cofacilitator",
+)
+def remove_co_facilitator(
+    request: Request,
+    user_id: IdPath,
+    workshop: PageRunnerWorkshopDep,
+    user: PageStaffDep,
+    session: SessionDep,
+) -> Response:
+    def action() -> None:
+        removed = users.remove_co_facilitator(session=session, workshop=workshop, user_id=user_id)
+        audit.record(
+            session,
+            action="workshop.cofacilitator.remove",
+            user=user,
+            workshop_id=workshop.id,
+            detail=removed.username,
+        )
+
+    return _workshop_action(request, session, workshop.id, action)
+
+
+@router.post("/admin/workshops/{workshop_id}/close", name="admin:close_workshop")
+def close_workshop(
+    request: Request, workshop: PageRunnerWorkshopDep, user: PageStaffDep, session: SessionDep
+) -> Response:
+    def action() -> None:
+        retention.close_workshop(session=session, workshop=workshop)
+        audit.record(session, action="workshop.close", user=user, workshop_id=workshop.id)
+
+    return _workshop_action(request, session, workshop.id, action)
+
+
+@router.post("/admin/workshops/{workshop_id}/retention", name="admin:workshop_retention")
+def set_retention(
+    request: Request,
+    workshop: PageRunnerWorkshopDep,
+    user: PageAdminDep,
+    session: SessionDep,
+    days: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    def action() -> None:
+        text = days.strip()
+        if text and not (text.isascii() and text.isdecimal()):
+            raise Invalid(N_("Keep data between 1 and %(max)s days."), max=retention.MAX_DAYS)
+        value = int(text) if text else None
+        retention.set_days(session=session, workshop=workshop, days=value)
+        shown = str(value) if value is not None else "default"
+        audit.record(
+            session, action="workshop.retention", user=user, workshop_id=workshop.id, detail=shown
+        )
+
+    return _workshop_action(request, session, workshop.id, action)
+
+
+@router.post("/admin/workshops/{workshop_id}/purge", name="admin:purge_workshop")
+def purge_workshop(
+    request: Request,
+    workshop: PageRunnerWorkshopDep,
+    user: PageAdminDep,
+    session: SessionDep,
+) -> Response:
+    def action() -> None:
+        kept = retention.purge_workshop(session=session, workshop=workshop)
+        audit.record(
+            session,
+            action="workshop.purge",
+            user=user,
+            workshop_id=workshop.id,
+            detail=f"participants={kept.participants} notes={kept.total_notes}",
+        )
+
+    return _workshop_action(request, session, workshop.id, action)

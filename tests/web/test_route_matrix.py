@@ -1,0 +1,478 @@
+"""Every route × every role, built from the app's own route table.
+
+Each route declares who may use it. The test tries it as each role with a valid request and
+checks the outcome: allowed roles get an answer below 400 (or, for event streams, pass the
+authorisation check), everyone else is refused (401, 403, or sent to the sign-in or join page).
+A route added to the app without a declaration here fails ``test_every_route_is_declared``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+from starlette.routing import Mount, Route
+
+from app.domain import format_store, staff_sessions, users
+from app.domain.formats import StageSpec
+from app.models import Participant, User
+from app.web import csrf
+from tests.conftest import SECRET_KEY
+from tests.factories import bearer, join, make_workshop, open_stage
+
+ROLES = (
+    "anonymous",
+    "participant",
+    "other_participant",
+    "recorder",
+    "facilitator",
+    "other_facilitator",
+    "admin",
+)
+
+# Who may use a route.
+PUBLIC = frozenset(ROLES)
+MEMBER = frozenset({"participant", "recorder", "facilitator", "admin"})
+PHONE = frozenset({"participant", "recorder"})
+AUTHOR = frozenset({"participant", "facilitator", "admin"})
+AUTHOR_PHONE = frozenset({"participant"})
+RUNNER = frozenset({"facilitator", "admin"})
+STAFF = frozenset({"facilitator", "other_facilitator", "admin"})
+ADMIN = frozenset({"admin"})
+# Who keeps the record of a session: the workshop's runners and its group recorders.
+RECORDER = frozenset({"recorder", "facilitator", "admin"})
+
+CSRF_SEED = "0123456789abcdef0123456789abcdef"
+
+
+@dataclass
+class Target:
+    """A workshop run by the facilitator, with a participant and a recorder at table 1G."""
+
+    id: int
+    code: str
+    participant_token: str
+    participant_id: str
+    recorder_token: str
+
+
+@dataclass
+class World:
+    client: TestClient
+    staff: dict[str, User]
+    api_tokens: dict[str, str]
+    cookies: dict[str, str]
+    target: Target
+    other: Target
+    helper: User
+    format_id: int
+    fresh_target: Callable[[], Target] = field(repr=False, default=lambda: None)  # type: ignore[assignment,return-value]
+
+    def note_by_participant(self, target: Target) -> str:
+        response = self.client.post(
+            f"/api/v1/workshops/{target.id}/notes",
+            json={"stage": "strengths", "text": "note", "id": str(uuid.uuid4())},
+            headers=bearer(target.participant_token),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+
+def _question_in(world: World, target: Target) -> int:
+    """A question in ``target``, recorded by its facilitator."""
+    response = world.client.post(
+        f"/api/v1/workshops/{target.id}/questions",
+        json={"text": "matrix question"},
+        headers=bearer(world.api_tokens["facilitator"]),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _archive(world: World, target: Target) -> dict[str, Any]:
+    """The smallest archive the import accepts."""
+    return {
+        "kind": "fusen-workshop-archive",
+        "version": 1,
+        "workshop": {"title": "Matrix import"},
+        "stages": [{"key": "a", "label": "A"}],
+        "groups": ["1G"],
+    }
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How to call one route validly; ``params`` fills path parameters from the world."""
+
+    allowed: frozenset[str]
+    body: Callable[[World, Target], dict[str, Any]] | None = None
+    json: Callable[[World, Target], Any] | None = None
+    query: str = ""
+    note: bool = False
+    fresh: bool = False
+    closed: bool = False
+    # Event streams: an invalid resume point answers 422 once authorisation has passed.
+    stream: bool = False
+    # Its success is itself a redirect to the join or sign-in page.
+    redirects_on_success: bool = False
+    # Multipart uploads (a workshop archive).
+    files: Callable[[World, Target], dict[str, Any]] | None = None
+    # Needs a Q&A or feedback stage to be open: 409 once authorisation has passed.
+    state_gated: bool = False
+
+
+def _stage_rows(**first: str) -> dict[str, Any]:
+    row = {"key": "one", "label": "一", "label_en": "One", "prompt": "", "prompt_en": ""}
+    row.update(first)
+    return {
+        f"stage_{name}": [value]
+        for name, value in {
+            **row,
+            "kind": "post",
+            "scope": "group",
+            "limit": "",
+            "draws_from": "",
+        }.items()
+    }
+
+
+DECLARED: dict[str, Probe] = {
+    # Framework and health
+    "openapi": Probe(PUBLIC),
+    "api_docs": Probe(PUBLIC),
+    "healthz": Probe(PUBLIC),
+    # JSON API
+    "api:token": Probe(
+        PUBLIC, body=lambda w, t: {"username": "matrix-login", "password": "matrix-password"}
+    ),
+    "api:formats": Probe(PUBLIC),
+    "api:create_workshop": Probe(
+        STAFF, json=lambda w, t: {"title": "M", "format": "kpt", "groups": ["1G"]}
+    ),
+    "api:workshop": Probe(MEMBER),
+    "api:current_stage": Probe(RUNNER, json=lambda w, t: {"stage": "strengths"}),
+    "api:posting": Probe(RUNNER, json=lambda w, t: {"locked": False}),
+    "api:join": Probe(PUBLIC, json=lambda w, t: {"code": t.code, "group": "1G"}),
+    "api:post_note": Probe(
+        MEMBER,
+        json=lambda w, t: {
+            "stage": "strengths",
+            "text": "hi",
+            "group": "1G",
+            "id": str(uuid.uuid4()),
+        },
+    ),
+    "api:edit_note": Probe(AUTHOR, json=lambda w, t: {"text": "edited"}, note=True),
+    "api:delete_note": Probe(AUTHOR, note=True),
+    "api:report_md": Probe(RUNNER),
+    "api:events": Probe(MEMBER, query="?after=x", stream=True),
+    # Streams for pages
+    "board:stream": Probe(RUNNER, query="?after=x", stream=True),
+    "participant:stream": Probe(PHONE, query="?after=x", stream=True),
+    # Phone pages
+    "participant:index": Probe(PUBLIC),
+    "participant:find": Probe(PUBLIC, query="?code={code}", redirects_on_success=True),
+    "participant:join": Probe(PUBLIC),
+    "participant:join_post": Probe(PUBLIC, body=lambda w, t: {"group": "1G", "name": "x"}),
+    "participant:home": Probe(PHONE),
+    "participant:live": Probe(PHONE),
+    "participant:post_note": Probe(
+        PHONE, body=lambda w, t: {"stage": "strengths", "text": "hi", "id": str(uuid.uuid4())}
+    ),
+    "participant:edit_note": Probe(AUTHOR_PHONE, body=lambda w, t: {"text": "e"}, note=True),
+    "participant:delete_note": Probe(AUTHOR_PHONE, note=True),
+    # Projector board
+    "board:board": Probe(RUNNER),
+    "board:live": Probe(RUNNER),
+    "board:open_stage": Probe(RUNNER, body=lambda w, t: {"stage": "strengths"}),
+    "board:posting": Probe(RUNNER, body=lambda w, t: {"locked": "false"}),
+    "board:post_note": Probe(
+        RUNNER, body=lambda w, t: {"group": "1G", "stage": "strengths", "text": "paper"}
+    ),
+    "board:qr": Probe(RUNNER),
+    "board:qr_svg": Probe(RUNNER),
+    "board:report_md": Probe(RUNNER),
+    # Staff pages
+    "admin:login": Probe(PUBLIC),
+    "admin:login_post": Probe(
+        PUBLIC, body=lambda w, t: {"username": "matrix-login", "password": "matrix-password"}
+    ),
+    "admin:logout": Probe(PUBLIC, redirects_on_success=True),
+    "admin:language": Probe(PUBLIC, body=lambda w, t: {"lang": "en", "next": "/"}),
+    "admin:home": Probe(STAFF),
+    "admin:new_workshop": Probe(STAFF),
+    "admin:create_workshop": Probe(
+        STAFF, body=lambda w, t: {"title": "M", "format": "kpt", "groups": "2"}
+    ),
+    "admin:workshop": Probe(RUNNER),
+    # Secretariat console
+    "admin:users": Probe(ADMIN),
+    "admin:create_user": Probe(
+        ADMIN, body=lambda w, t: {"username": f"u{uuid.uuid4().hex[:8]}", "role": "facilitator"}
+    ),
+    "admin:user": Probe(ADMIN),
+    "admin:user_active": Probe(ADMIN, body=lambda w, t: {"active": "true"}),
+    "admin:user_role": Probe(ADMIN, body=lambda w, t: {"role": "facilitator"}),
+    "admin:user_password": Probe(ADMIN, body=lambda w, t: {"password": "helper-password-2"}),
+    "admin:formats": Probe(ADMIN),
+    "admin:new_format": Probe(ADMIN),
+    "admin:format": Probe(ADMIN),
+    "admin:create_format": Probe(
+        ADMIN,
+        body=lambda w, t: {"key": f"f{uuid.uuid4().hex[:8]}", "name": "F", **_stage_rows()},
+    ),
+    "admin:update_format": Probe(ADMIN, body=lambda w, t: {"name": "F2", **_stage_rows()}),
+    "admin:audit": Probe(ADMIN),
+    "admin:add_cofacilitator": Probe(RUNNER, body=lambda w, t: {"username": "helper"}),
+    "admin:remove_cofacilitator": Probe(RUNNER),
+    "admin:close_workshop": Probe(RUNNER, fresh=True),
+    "admin:workshop_retention": Probe(ADMIN, body=lambda w, t: {"days": "30"}),
+    "admin:purge_workshop": Probe(ADMIN, fresh=True, closed=True),
+    # Records of the session and the report
+    "api:report": Probe(RUNNER),
+    "api:import_workshop": Probe(STAFF, json=_archive),
+    "api:report_details": Probe(RUNNER, json=lambda w, t: {"theme": "matrix"}),
+    "api:records": Probe(RUNNER),
+    "api:ask_question": Probe(MEMBER, json=lambda w, t: {"text": "q"}, state_gated=True),
+    "api:answer_question": Probe(RECORDER, json=lambda w, t: {"organization": "o", "text": "a"}),
+    "api:edit_question": Probe(RECORDER, json=lambda w, t: {"remark": "r"}),
+    "api:add_comment": Probe(
+        RECORDER, json=lambda w, t: {"role": "advisor", "name": "n", "text": "t"}
+    ),
+    "api:give_feedback": Probe(PHONE, json=lambda w, t: {"text": "f"}, state_gated=True),
+    "participant:ask_question": Probe(PHONE, body=lambda w, t: {"text": "q"}, state_gated=True),
+    "participant:give_feedback": Probe(PHONE, body=lambda w, t: {"text": "f"}, state_gated=True),
+    "records:page": Probe(RUNNER),
+    "records:ask": Probe(RUNNER, body=lambda w, t: {"text": "q"}),
+    "records:answer": Probe(RUNNER, body=lambda w, t: {"text": "a"}),
+    "records:remark": Probe(RUNNER, body=lambda w, t: {"remark": "r"}),
+    "records:comment": Probe(
+        RUNNER, body=lambda w, t: {"role": "advisor", "name": "n", "text": "t"}
+    ),
+    "secretariat:home": Probe(STAFF),
+    "secretariat:download": Probe(RUNNER),
+    "secretariat:print": Probe(RUNNER),
+    "secretariat:details": Probe(RUNNER),
+    "secretariat:save_details": Probe(RUNNER, body=lambda w, t: {"title": "M"}),
+    "secretariat:import_form": Probe(STAFF),
+    "secretariat:import": Probe(
+        STAFF,
+        files=lambda w, t: {"file": ("a.json", json.dumps(_archive(w, t)), "application/json")},
+    ),
+}
+
+
+def app_routes(client: TestClient) -> list[Route]:
+    """Every route the app answers, routers included, static files left out."""
+    found: list[Any] = []
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, Mount):
+            continue
+        if hasattr(route, "effective_route_contexts"):
+            found.extend(route.effective_route_contexts())
+        else:
+            found.append(route)
+    return found
+
+
+def test_every_route_is_declared(client):
+    names = {route.name for route in app_routes(client)}
+    undeclared = sorted(names - DECLARED.keys())
+    assert not undeclared, f"declare who may use these routes: {undeclared}"
+    assert not sorted(DECLARED.keys() - names), "declarations for routes that no longer exist"
+
+
+def _methods(route: Route) -> list[str]:
+    methods = set(route.methods or {"GET"}) - {"HEAD"}
+    return sorted(methods)
+
+
+def _build_world(client: TestClient) -> World:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.write_session() as session:
+        admin = session.exec(select(User).where(User.username == "admin")).one()
+        facilitator = users.create_user(
+            session=session, username="facilitator", role="facilitator", password="f-password-1"
+        ).user
+        other = users.create_user(
+            session=session, username="other", role="facilitator", password="o-password-1"
+        ).user
+        helper = users.create_user(
+            session=session, username="helper", role="facilitator", password="h-password-1"
+        ).user
+        users.create_user(
+            session=session, username="matrix-login", role="facilitator", password="matrix-password"
+        )
+        stored = format_store.save_format(
+            session=session,
+            user=admin,
+            key="matrix",
+            name="Matrix",
+            stages=[StageSpec(key="a", label="A")],
+        )
+        session.commit()
+    signer = client.app.state.signer  # type: ignore[attr-defined]
+    staff = {"facilitator": facilitator, "other_facilitator": other, "admin": admin}
+    world = World(
+        client=client,
+        staff=staff,
+        api_tokens={role: signer.api_token(user.id) for role, user in staff.items()},
+        cookies={},
+        target=None,  # type: ignore[arg-type]
+        other=None,  # type: ignore[arg-type]
+        helper=helper,
+        format_id=stored.id,
+    )
+    for role in staff:
+        _sign_in(world, role)
+
+    def fresh(owner: str = "facilitator") -> Target:
+        created = make_workshop(client, world.api_tokens[owner])
+        open_stage(client, world.api_tokens[owner], created["id"], "strengths")
+        member = join(client, created["join_code"], "1G")
+        recorder = join(client, created["join_code"], "1G")
+        with db.write_session() as session:
+            row = session.get(Participant, recorder["participant_id"])
+            row.role = "recorder"
+            session.add(row)
+            session.commit()
+        return Target(
+            id=created["id"],
+            code=created["join_code"],
+            participant_token=member["token"],
+            participant_id=member["participant_id"],
+            recorder_token=recorder["token"],
+        )
+
+    world.fresh_target = fresh
+    world.target = fresh()
+    world.other = fresh("other_facilitator")
+    return world
+
+
+def _sign_in(world: World, role: str) -> None:
+    """A staff session made directly: signing in through the form is tested elsewhere."""
+    db = world.client.app.state.db  # type: ignore[attr-defined]
+    with db.write_session() as session:
+        started = staff_sessions.start(session=session, user=world.staff[role], hours=1)
+        session.commit()
+    world.cookies[role] = started.cookie_value
+
+
+def _credentials(world: World, role: str, target: Target) -> tuple[dict[str, str], dict[str, str]]:
+    """(headers, cookies) a browser or script acting as ``role`` would send."""
+    headers = {"X-CSRF-Token": csrf.token_for(SECRET_KEY, CSRF_SEED)}
+    cookies = {"fusen_csrf": CSRF_SEED}
+    if role in world.staff:
+        headers.update(bearer(world.api_tokens[role]))
+        cookies["fusen_staff"] = world.cookies[role]
+    elif role in ("participant", "recorder"):
+        token = target.participant_token if role == "participant" else target.recorder_token
+        headers.update(bearer(token))
+        cookies[f"fusen_p{target.id}"] = token
+    elif role == "other_participant":
+        headers.update(bearer(world.other.participant_token))
+        cookies[f"fusen_p{world.other.id}"] = world.other.participant_token
+    return headers, cookies
+
+
+def _path(route: Route, world: World, target: Target, probe: Probe) -> str:
+    params: dict[str, Any] = {}
+    for name in route.param_convertors:
+        if name == "workshop_id":
+            params[name] = target.id
+        elif name == "code":
+            params[name] = target.code
+        elif name == "note_id":
+            params[name] = world.note_by_participant(target)
+        elif name == "user_id":
+            params[name] = world.helper.id
+        elif name == "format_id":
+            params[name] = world.format_id
+        elif name == "ext":
+            params[name] = "csv"
+        elif name == "question_id":
+            params[name] = _question_in(world, target)
+        else:
+            raise AssertionError(f"no value for path parameter {name} of {route.name}")
+    path = route.url_path_for(route.name, **{k: str(v) for k, v in params.items()})
+    return str(path) + probe.query.format(code=target.code)
+
+
+def _refused(response, probe: Probe) -> bool:  # type: ignore[no-untyped-def]
+    if response.status_code in (401, 403):
+        return True
+    if probe.redirects_on_success:
+        return False
+    location = response.headers.get("location", "")
+    return response.status_code in (302, 303, 307) and (
+        location.startswith("/login") or location.startswith("/j/")
+    )
+
+
+def _close(world: World, target: Target) -> None:
+    from app.domain import retention, workshops
+
+    db = world.client.app.state.db  # type: ignore[attr-defined]
+    with db.write_session() as session:
+        retention.close_workshop(session=session, workshop=workshops.get(session, target.id))
+        session.commit()
+
+
+def test_every_route_answers_each_role_as_declared(client):
+    from app.web.ratelimit import Limiter
+
+    # Hundreds of requests from one address and one participant: rate limits are tested elsewhere.
+    client.app.state.limits.notes = Limiter(burst=10_000, per_minute=10_000)  # type: ignore[attr-defined]
+    world = _build_world(client)
+    failures: list[str] = []
+    tried = 0
+    for route in app_routes(client):
+        probe = DECLARED[route.name]
+        for method in _methods(route):
+            for role in ROLES:
+                target = world.fresh_target() if probe.fresh else world.target
+                if probe.closed:
+                    _close(world, target)
+                headers, cookies = _credentials(world, role, target)
+                url = _path(route, world, target, probe)
+                client.cookies.clear()
+                for name, value in cookies.items():
+                    client.cookies.set(name, value)
+                kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
+                if probe.body:
+                    kwargs["data"] = probe.body(world, target)
+                if probe.json:
+                    kwargs["json"] = probe.json(world, target)
+                if probe.files:
+                    kwargs["files"] = probe.files(world, target)
+                response = client.request(method, url, **kwargs)
+                tried += 1
+                refused = _refused(response, probe)
+                allowed = role in probe.allowed
+                if response.status_code >= 500:
+                    failures.append(f"{method} {url} as {role}: {response.status_code}")
+                elif allowed and (
+                    refused
+                    or (
+                        response.status_code >= 400
+                        and not probe.stream
+                        and not (probe.state_gated and response.status_code == 409)
+                    )
+                ):
+                    failures.append(f"{method} {url} as {role}: refused {response.status_code}")
+                elif allowed and probe.state_gated and response.status_code == 409:
+                    pass
+                elif allowed and probe.stream and response.status_code != 422:
+                    failures.append(f"{method} {url} as {role}: stream gave {response.status_code}")
+                elif not allowed and not refused:
+                    failures.append(f"{method} {url} as {role}: let in ({response.status_code})")
+                if role in world.staff and route.name in ("admin:logout", "admin:login_post"):
+                    _sign_in(world, role)
+    assert tried >= len(DECLARED) * len(ROLES)
+    assert not failures, "\n".join(failures)
