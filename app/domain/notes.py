@@ -181,6 +181,11 @@ def _require_open(stage: Stage) -> None:
         raise Conflict(
             N_("The stage “%(stage)s” is not open for posting right now."), stage=stage.label
         )
+    from app.domain import timers  # late: timers reads stage controls, which import this module
+
+    session = Session.object_session(stage)
+    if session is not None:
+        timers.require_time_left(session, stage)
 
 
 def _target_group(
