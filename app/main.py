@@ -24,7 +24,7 @@ from app.live.hub import Hub
 from app.security import Signer
 from app.settings import Settings, get_settings
 from app.templating import STATIC_DIR, make_environment
-from app.web import admin, api, board, participant, stream
+from app.web import admin, api, api_sorting, board, participant, sorting, stream
 from app.web.deps import JoinRequired, LoginRequired
 from app.web.pages import render_error
 
@@ -158,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(participant.router)
     app.include_router(board.router)
     app.include_router(admin.router)
+    app.include_router(api_sorting.router)
+    app.include_router(sorting.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)

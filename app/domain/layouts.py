@@ -14,9 +14,19 @@ from sqlmodel import Session, col, select
 
 from app.domain import clusters as clusters_domain
 from app.domain import notes as notes_domain
-from app.domain import organisers, presentation, similarity, stage_controls, workshops
+from app.domain import organisers, presentation, similarity, stage_controls, timers, workshops
 from app.domain import votes as votes_domain
-from app.models import Cluster, Group, Note, Participant, Selection, Stage, StageControl, Workshop
+from app.models import (
+    Cluster,
+    Group,
+    Note,
+    Participant,
+    Selection,
+    Stage,
+    StageControl,
+    Workshop,
+    utcnow,
+)
 
 
 @dataclass
@@ -67,6 +77,7 @@ class Layout:
     moderated: list[Note] = field(default_factory=list)
     recorders: list[Participant] = field(default_factory=list)
     members: list[Participant] = field(default_factory=list)
+    authors: dict[str, Participant] = field(default_factory=dict)
     count: int = 0
 
     @property
@@ -97,6 +108,15 @@ class Live:
     presentation: presentation.State
     control: StageControl | None
     source: Stage | None
+
+    @property
+    def timer_ends_at(self) -> str | None:
+        return timers.iso(self.control.timer_ends_at) if self.control else None
+
+    @property
+    def server_now(self) -> str:
+        """Sent with the deadline so phones with a wrong clock still count down correctly."""
+        return timers.iso(utcnow()) or ""
 
 
 def live_of(session: Session, workshop: Workshop, current: Stage | None) -> Live:
@@ -162,9 +182,11 @@ def _build(
             if stage_id == current.id:
                 totals[(note_id, cluster_id)] = total
     people = organisers.participants_of(session, workshop.id)
+    by_person = {p.id: p for p in people}
     layouts: dict[int, Layout] = {}
     for group in groups:
         layout = Layout(group=group, stage=shown, mode=mode, hidden=control.hidden)
+        layout.authors = by_person
         layout.members = [p for p in people if p.group_id == group.id]
         layout.recorders = [p for p in layout.members if p.role == "recorder"]
         mine = [n for n in notes if n.group_id == group.id]

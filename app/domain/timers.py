@@ -52,7 +52,8 @@ def set_timer(
 
 
 def iso(value: datetime | None) -> str | None:
-    return aware(value).isoformat() if value is not None else None
+    """Whole seconds in UTC: every browser parses it, and a countdown needs no more."""
+    return aware(value).replace(microsecond=0).isoformat() if value is not None else None
 
 
 def aware(value: datetime) -> datetime:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from app import i18n
-from app.domain import accounts, boards, formats, notes, participants, workshops
+from app.domain import accounts, formats, notes, participants, sorting_snapshot, workshops
 from app.errors import Invalid, Unauthorized
 from app.exports import markdown
 from app.i18n import N_
@@ -26,8 +26,8 @@ from app.schemas import (
     Token,
     WorkshopCreated,
     WorkshopIn,
-    WorkshopSnapshot,
 )
+from app.schemas_sorting import SortedSnapshot
 from app.web import links
 from app.web.deps import (
     ApiRunnerWorkshopDep,
@@ -125,10 +125,13 @@ def create_workshop(
     )
 
 
-@router.get("/workshops/{workshop_id}", response_model=WorkshopSnapshot, name="api:workshop")
+@router.get("/workshops/{workshop_id}", response_model=SortedSnapshot, name="api:workshop")
 def get_workshop(access: WorkshopActorDep, session: SessionDep) -> dict:
-    """The workshop as it is now; resume its event stream after ``last_seq``."""
-    return boards.snapshot(session, access.workshop)
+    """The workshop as it is now; resume its event stream after ``last_seq``.
+
+    Participants get it filtered: others' notes of a hidden stage without text, no moderated notes.
+    """
+    return sorting_snapshot.snapshot(session, access.workshop, access.actor)
 
 
 @router.put("/workshops/{workshop_id}/current-stage", name="api:current_stage")

@@ -16,11 +16,14 @@ from sqlmodel import Session
 
 from app import i18n
 from app.domain import boards
-from app.live import events
+from app.live import events, sorting_events
 from app.live.hub import Audience, Message, encode
 from app.models import Event, Workshop
+from app.web import sorting_fragments
 
 PATCH = "patch"
+API_PARTICIPANT = "api_participant"
+"""API clients holding a participant token: payloads filtered by ``reveal.redact``."""
 
 
 class FragmentRenderer:
@@ -37,6 +40,11 @@ class FragmentRenderer:
                 out[audience] = [
                     (e.seq, encode(seq=e.seq, event=e.type, data=e.payload)) for e in batch
                 ]
+        if any(a.kind == API_PARTICIPANT for a in audiences) and batch:
+            filtered = sorting_fragments.participant_messages(session, batch)
+            for audience in audiences:
+                if audience.kind == API_PARTICIPANT:
+                    out[audience] = filtered
         if not html_audiences or not batch:
             return out
         workshop = session.get(Workshop, batch[0].workshop_id)
@@ -53,6 +61,8 @@ class FragmentRenderer:
     def patch(
         self, event: Event, payload: dict[str, Any], audience: Audience, state: boards.Board
     ) -> str | None:
+        if event.type in sorting_events.ALL:
+            return sorting_fragments.patch(self, event, payload, audience, state)
         if event.type in (events.NOTE_CREATED, events.NOTE_UPDATED, events.NOTE_DELETED):
             return self._note_patch(event, payload, audience, state)
         if event.type == events.STAGE_CHANGED:

@@ -23,6 +23,7 @@ from app.web.deps import (
     resolve_token,
     staff_from_cookie,
 )
+from app.web.fragments import API_PARTICIPANT
 
 router = APIRouter()
 
@@ -73,16 +74,19 @@ async def api_events(workshop_id: int, request: Request) -> StreamingResponse:
     Resume with ``Last-Event-ID`` or ``?after=<seq>``; a ``reset`` event means reload the snapshot.
     """
 
-    def authorise() -> None:
+    def authorise() -> str:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         token = value.strip() if scheme.lower() == "bearer" else request.query_params.get("token")
         with request.app.state.db.read_session() as session:
             workshop = workshops_domain.get(session, workshop_id)
-            require_member(resolve_token(request, session, token), workshop)
+            actor = resolve_token(request, session, token)
+            require_member(actor, workshop)
+            # Participants get payloads filtered for hidden stages and moderated notes.
+            return "api" if actor.is_staff else API_PARTICIPANT
 
-    await run_in_threadpool(authorise)
-    return _respond(request, workshop_id, Audience(kind="api"))
+    kind = await run_in_threadpool(authorise)
+    return _respond(request, workshop_id, Audience(kind=kind))
 
 
 @router.get("/w/{workshop_id}/board/stream", name="board:stream", include_in_schema=False)
