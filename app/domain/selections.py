@@ -113,11 +113,14 @@ def selections_of(session: Session, workshop_id: int) -> Sequence[Selection]:
     return session.exec(statement).all()
 
 
-def report_texts(session: Session, *, stage: Stage, group_id: int) -> list[str]:
-    """List a select stage for one group: the picks in board order, then the new notes."""
+def report_items(session: Session, *, stage: Stage, group_id: int) -> list[tuple[str, Note | None]]:
+    """List a select stage for one group: the picks in board order, then the new notes.
+
+    A picked cluster is listed by its title (or its notes' texts when untitled), without a note.
+    """
     from app.domain import layouts
 
-    texts: list[str] = []
+    items: list[tuple[str, Note | None]] = []
     if stage.draws_from:
         source = workshops.stage_by_key(session, stage.workshop_id, stage.draws_from)
         picked = session.exec(
@@ -128,14 +131,15 @@ def report_texts(session: Session, *, stage: Stage, group_id: int) -> list[str]:
         layout = layouts.group_layout(session, stage=source, group_id=group_id)
         for pile in layout.clusters:
             if pile.cluster.id in picked_clusters:
-                texts.append(pile.cluster.title or "、".join(i.note.text for i in pile.items))
-            texts.extend(i.note.text for i in pile.items if i.note.id in picked_notes)
-        texts.extend(i.note.text for i in layout.loose if i.note.id in picked_notes)
+                title = pile.cluster.title or "、".join(i.note.text for i in pile.items)
+                items.append((title, None))
+            items.extend((i.note.text, i.note) for i in pile.items if i.note.id in picked_notes)
+        items.extend((i.note.text, i.note) for i in layout.loose if i.note.id in picked_notes)
     own = notes_domain.live_notes(
         session, workshop_id=stage.workshop_id, stage_id=stage.id, group_id=group_id
     )
-    texts.extend(note.text for note in own if _reportable(note))
-    return texts
+    items.extend((note.text, note) for note in own if _reportable(note))
+    return items
 
 
 def _reportable(note: Note) -> bool:
