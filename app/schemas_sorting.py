@@ -106,12 +106,14 @@ class MergeIn(BaseModel):
 
 
 class MoveIn(BaseModel):
-    """Where a note goes: a cluster (null = loose) and the note it follows there (null = first)."""
+    """Where a note goes: a cluster (null = loose) and its place there: ``first``, or after the
+    note ``after``; otherwise (or if ``after`` left the cluster meanwhile) at the end."""
 
     model_config = ConfigDict(extra="forbid")
 
     cluster_id: int | None = None
     after: str | None = Field(default=None, max_length=64)
+    first: bool = False
 
 
 class DuplicateIn(BaseModel):

@@ -225,8 +225,9 @@ def move_note(
     note_id: str,
     cluster_id: int | None,
     after: str | None = None,
+    first: bool = False,
 ) -> Note:
-    """Put a note into a cluster (after the note ``after``, or first) or back among loose notes.
+    """Put a note into a cluster (first, after the note ``after``, else last) or loose again.
 
     Loose notes keep the order they were posted in, so only a note inside a cluster has a key.
     """
@@ -246,7 +247,7 @@ def move_note(
             raise Conflict(N_("This cluster belongs to another stage."))
         siblings = [n for n in _notes_in(session, cluster.id) if n.id != note.id]
         index = next((i for i, n in enumerate(siblings) if n.id == after), None)
-        key = _key_after([n.position for n in siblings], index, after in (None, ""))
+        key = _key_after([n.position for n in siblings], index, first)
         _place(session, note, cluster_id=cluster.id, position=key)
     events.append(
         session,

@@ -138,6 +138,7 @@ def move_note(note_id: str, body: MoveIn, access: WorkshopActorDep, session: Ses
         note_id=note_id,
         cluster_id=body.cluster_id,
         after=body.after,
+        first=body.first,
     )
     session.commit()
     return clusters.placement(note)

@@ -100,8 +100,12 @@ def move_note(
     session: SessionDep,
     cluster: Id = "",
     after: Id = "",
+    first: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Move a note: into a cluster, back among loose notes, or (``cluster=new``) a new cluster."""
+    """Move a note: into a cluster, back among loose notes, or (``cluster=new``) a new cluster.
+
+    A drag says where in the cluster (``first`` or ``after``); the menu appends at the end.
+    """
 
     def action() -> None:
         if cluster == "new":
@@ -123,6 +127,7 @@ def move_note(
             note_id=note_id,
             cluster_id=_int_or_none(cluster),
             after=after or None,
+            first=first,
         )
 
     return _act(request, session, workshop, actor, action)

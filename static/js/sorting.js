@@ -65,10 +65,11 @@
     var cluster = to.getAttribute("data-cluster") || "";
     if (cluster === "" && evt.from === to) { refresh(); return; } // loose notes keep posting order
     var prev = cluster && cluster !== "new" ? previousCard(card, ".card[data-note]") : null;
-    post(card.getAttribute("data-move-url"), {
-      cluster: cluster,
-      after: prev ? prev.getAttribute("data-note") : ""
-    });
+    var place = { cluster: cluster };
+    if (cluster && cluster !== "new") {
+      if (prev) place.after = prev.getAttribute("data-note"); else place.first = "true";
+    }
+    post(card.getAttribute("data-move-url"), place);
   }
 
   function onClusterDrop(evt) {

@@ -217,8 +217,8 @@ class SortingMachine(RuleBasedStateMachine):
             "POST", "/notes", headers=self.people[group], json={"stage": "ideas", "text": text}
         )
 
-    @rule(note=PICK, cluster=PICK, loose=st.booleans(), after=PICK)
-    def move(self, note, cluster, loose, after):
+    @rule(note=PICK, cluster=PICK, loose=st.booleans(), after=PICK, first=st.booleans())
+    def move(self, note, cluster, loose, after, first):
         self.ensure_stage("ideas")
         note_id = self.pick(self.note_ids(), note)
         if note_id is None:
@@ -228,7 +228,11 @@ class SortingMachine(RuleBasedStateMachine):
         pool = self.cluster_ids() if cluster % 5 == 0 else self.cluster_ids(own)
         target = None if loose else self.pick(pool, cluster)
         after_id = self.pick(self.note_ids(), after)
-        self.call("PUT", f"/notes/{note_id}/place", json={"cluster_id": target, "after": after_id})
+        self.call(
+            "PUT",
+            f"/notes/{note_id}/place",
+            json={"cluster_id": target, "after": after_id, "first": first},
+        )
 
     @rule(group=st.sampled_from(GROUPS), notes=st.lists(PICK, max_size=3), title=TEXTS)
     def cluster(self, group, notes, title):

@@ -48,7 +48,7 @@ def test_facilitator_clusters_titles_reorders_merges_and_dissolves(client):
         ws["staff"],
         "PUT",
         f"{base}/notes/{c}/place",
-        json={"cluster_id": second["id"], "after": None},
+        json={"cluster_id": second["id"], "first": True},
     )
     assert moved.json()["cluster_id"] == second["id"]
     # Put the second cluster first: one row changes, and the board order follows.
