@@ -81,7 +81,10 @@ class FragmentRenderer:
                 column=state.column(audience.group_id or 0),
             )
         if event.type == events.PARTICIPANT_JOINED and audience.kind == "board":
-            return self.render("board/_count.html", state=state, oob=True)
+            count = self.render("board/_count.html", state=state, oob=True)
+            # The column lists its members, for choosing the recorder.
+            column = sorting_fragments.column_patch(self, event, payload, audience, state)
+            return count + ("\n" + column if column else "")
         return None
 
     def _note_patch(

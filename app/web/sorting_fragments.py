@@ -44,7 +44,7 @@ def patch(
     state: boards.Board,
 ) -> str | None:
     if event.type in kinds.COLUMN_EVENTS:
-        return _column(renderer, event, payload, audience, state)
+        return column_patch(renderer, event, payload, audience, state)
     if event.type in kinds.STAGE_EVENTS:
         if audience.kind == "board":
             return renderer.render(
@@ -65,7 +65,7 @@ def patch(
     return None
 
 
-def _column(
+def column_patch(
     renderer: FragmentRenderer,
     event: Event,
     payload: dict[str, Any],

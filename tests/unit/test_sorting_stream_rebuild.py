@@ -10,6 +10,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -130,14 +131,19 @@ def server_view(snapshot: dict) -> tuple:
 class SortingMachine(RuleBasedStateMachine):
     template: Path
     workdir: Path
+    # A shared PostgreSQL database works as well: every run makes its own workshop.
+    database_url: str | None = None
 
     def __init__(self) -> None:
         super().__init__()
-        path = self.workdir / f"{uuid.uuid4().hex}.db"
-        shutil.copy(self.template, path)
+        url = self.database_url
+        if url is None:
+            path = self.workdir / f"{uuid.uuid4().hex}.db"
+            shutil.copy(self.template, path)
+            url = f"sqlite:///{path}"
         app = create_app(
             Settings(
-                database_url=f"sqlite:///{path}",
+                database_url=url,
                 secret_key=SECRET_KEY,
                 admin_password=ADMIN_PASSWORD,
                 sse_heartbeat_seconds=1.0,
@@ -334,6 +340,7 @@ class SortingMachine(RuleBasedStateMachine):
 
 
 def test_event_stream_rebuilds_the_server_snapshot(migrated_sqlite_template, tmp_path):
+    SortingMachine.database_url = None
     SortingMachine.template = migrated_sqlite_template
     SortingMachine.workdir = tmp_path
     run_state_machine_as_test(
@@ -361,3 +368,21 @@ def test_event_stream_rebuilds_the_server_snapshot(migrated_sqlite_template, tmp
         "vote.changed",
     }
     assert wanted <= set(SEEN), wanted - set(SEEN)
+
+
+@pytest.mark.postgres
+def test_event_stream_rebuilds_the_server_snapshot_on_postgres(postgres_database):
+    SortingMachine.database_url = postgres_database
+    try:
+        run_state_machine_as_test(
+            SortingMachine,
+            settings=settings(
+                max_examples=6,
+                stateful_step_count=30,
+                derandomize=True,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+            ),
+        )
+    finally:
+        SortingMachine.database_url = None

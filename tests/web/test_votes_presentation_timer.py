@@ -115,7 +115,11 @@ def test_timer_that_locks_at_zero_closes_posting(client):
     assert started.json()["timer_locks"] is True
     post_note(client, member, ws["id"], "shared_issues", "間に合った")
     with client.app.state.db.write_session() as session:  # let five minutes pass
-        control = session.exec(select(StageControl)).one()
+        control = session.exec(
+            select(StageControl).where(
+                StageControl.workshop_id == ws["id"], StageControl.timer_locks.is_(True)
+            )
+        ).one()
         control.timer_ends_at = utcnow() - timedelta(seconds=1)
         session.add(control)
         session.commit()
