@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.domain import workshops
+from app.domain import timers, workshops
 from app.domain.formats import POSTABLE_KINDS
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
@@ -181,8 +181,7 @@ def _require_open(stage: Stage) -> None:
         raise Conflict(
             N_("The stage “%(stage)s” is not open for posting right now."), stage=stage.label
         )
-    from app.domain import timers  # late: timers reads stage controls, which import this module
-
+    # A countdown that closes posting at zero is checked here, on every write.
     session = Session.object_session(stage)
     if session is not None:
         timers.require_time_left(session, stage)

@@ -273,3 +273,19 @@ def test_two_facilitators_moving_the_same_note_end_with_the_last_move(client):
         json={"cluster_id": right["id"]},
     )
     assert _note(_board(client, ws), note["id"])["cluster_id"] == right["id"]
+
+
+def test_openapi_documents_the_sorting_api(client):
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/workshops/{workshop_id}/clusters",
+        "/api/v1/workshops/{workshop_id}/notes/{note_id}/place",
+        "/api/v1/workshops/{workshop_id}/selections",
+        "/api/v1/workshops/{workshop_id}/votes",
+        "/api/v1/workshops/{workshop_id}/stages/{stage_key}/reveal",
+        "/api/v1/workshops/{workshop_id}/presentation",
+    ):
+        assert path in paths, path
+    snapshot = schema["components"]["schemas"]["SortedSnapshot"]["properties"]
+    assert {"clusters", "selections", "votes", "stage_controls"} <= set(snapshot)
