@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from app.domain import boards, workshops
+from app.domain import boards, selections, workshops
 from app.domain import notes as notes_domain
-from app.models import Workshop, utcnow
+from app.models import Note, Participant, Workshop, utcnow
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,19 @@ def build(session: Session, workshop: Workshop) -> Report:
     for group in groups:
         group_stages = []
         for stage in stages:
+            if stage.kind == "select":
+                # The funnel: what the group picked from the source stage, then what it added.
+                picked = selections.report_items(session, stage=stage, group_id=group.id)
+                group_stages.append(
+                    ReportStage(
+                        key=stage.key,
+                        label=stage.label,
+                        label_en=stage.label_en,
+                        kind=stage.kind,
+                        notes=tuple(_picked(text, n, authors) for text, n in picked),
+                    )
+                )
+                continue
             items = tuple(
                 ReportNote(
                     text=note.text,
@@ -94,4 +107,14 @@ def build(session: Session, workshop: Workshop) -> Report:
         participant_count=workshops.participant_count(session, workshop.id),
         stage_labels=tuple((s.key, s.label, s.label_en) for s in stages),
         groups=tuple(sections),
+    )
+
+
+def _picked(text: str, note: Note | None, authors: dict[str, Participant]) -> ReportNote:
+    author = authors.get(note.participant_id) if note and note.participant_id else None
+    return ReportNote(
+        text=text,
+        name=author.name if author else "",
+        organization=author.organization if author else "",
+        created_at=note.created_at if note else utcnow(),
     )
