@@ -25,7 +25,7 @@ from app.security import Signer
 from app.settings import Settings, get_settings
 from app.templating import STATIC_DIR, make_environment
 from app.web import accounts as accounts_pages
-from app.web import admin, api, board, csrf, participant, ratelimit, stream
+from app.web import admin, api, api_sorting, board, csrf, participant, ratelimit, sorting, stream
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.deps import JoinRequired, LoginRequired
 from app.web.fragments import FragmentRenderer
@@ -175,6 +175,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(board.router)
     app.include_router(admin.router)
     app.include_router(accounts_pages.router)
+    app.include_router(api_sorting.router)
+    app.include_router(sorting.router)
     from app.web import api_records, records, secretariat
 
     app.include_router(api_records.router)

@@ -101,6 +101,12 @@ class Note(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+    # Sorting (issue 3): the cluster it sits in, its sortable key there, the note it duplicates,
+    # and when the facilitator hid it from participants (moderation; kept in the data).
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
+    position: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    duplicate_of: str | None = Field(default=None, foreign_key="note.id", max_length=36)
+    moderated_at: datetime | None = None
 
 
 class Event(SQLModel, table=True):
@@ -243,3 +249,71 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     workshop_id: int | None = Field(default=None, index=True)
     detail: str = Field(default="", max_length=500)
+
+
+class Cluster(SQLModel, table=True):
+    """A titled pile of notes of one group in one stage (KJ法)."""
+
+    __table_args__ = (
+        Index("ix_cluster_workshop_stage_group", "workshop_id", "stage_id", "group_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id")
+    stage_id: int = Field(foreign_key="stage.id")
+    group_id: int = Field(foreign_key="workshop_group.id")
+    title: str = Field(default="", max_length=200)
+    # Fractional-indexing key: moving a cluster rewrites only its own row.
+    position: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_seq: int = 0
+    deleted_at: datetime | None = None
+
+
+class Selection(SQLModel, table=True):
+    """An item of the source stage picked in a ``select`` stage (the ②→③ funnel).
+
+    Exactly one of ``note_id`` and ``cluster_id`` is set; ``stage_id`` is the select stage.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    stage_id: int = Field(foreign_key="stage.id")
+    group_id: int = Field(foreign_key="workshop_group.id")
+    note_id: str | None = Field(default=None, foreign_key="note.id", max_length=36)
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id")
+    created_seq: int = 0
+
+
+class Vote(SQLModel, table=True):
+    """The dots one participant put on one item in a ``vote`` stage."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    stage_id: int = Field(foreign_key="stage.id")
+    participant_id: str = Field(foreign_key="participant.id", max_length=36)
+    note_id: str | None = Field(default=None, foreign_key="note.id", max_length=36)
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id")
+    dots: int = 0
+
+
+class StageControl(SQLModel, table=True):
+    """What the facilitator sets on a stage while running it: reveal, dots, timer."""
+
+    __tablename__ = "stage_control"
+
+    stage_id: int = Field(foreign_key="stage.id", primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    hidden: bool = False
+    dots_per_person: int = 3
+    dots_per_item: int = 3
+    timer_ends_at: datetime | None = None
+    timer_locks: bool = False
+
+
+class Presentation(SQLModel, table=True):
+    """Which group presents now, and the order the facilitator walks through them."""
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True)
+    group_id: int | None = Field(default=None, foreign_key="workshop_group.id")
+    # Group ids, comma-separated, in presenting order.
+    order: str = Field(default="", max_length=500)

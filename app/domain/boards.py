@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.domain import layouts, workshops
 from app.domain import notes as notes_domain
-from app.domain import workshops
 from app.live import events
 from app.models import Group, Note, Participant, Stage, Workshop
 
@@ -30,6 +30,9 @@ class Board:
     participant_count: int
     authors: dict[str, Participant] = field(default_factory=dict)
     columns: list[Column] = field(default_factory=list)
+    # Live sorting: group id → layouts.Layout of the current stage, and layouts.Live.
+    sorting: dict[int, Any] = field(default_factory=dict)
+    live: Any = None
 
     def column(self, group_id: int) -> Column | None:
         return next((column for column in self.columns if column.group.id == group_id), None)
@@ -50,6 +53,7 @@ def board(session: Session, workshop: Workshop, *, group_id: int | None = None) 
         seq=seq,
         participant_count=workshops.participant_count(session, workshop.id),
     )
+    state.live = layouts.live_of(session, workshop, current)
     if current is None:
         return state
     shown = [g for g in groups if group_id is None or g.id == group_id]
@@ -59,6 +63,7 @@ def board(session: Session, workshop: Workshop, *, group_id: int | None = None) 
         state.columns.append(
             Column(group=group, notes=[n for n in notes if n.group_id == group.id])
         )
+    state.sorting = layouts.build_all(session, workshop, current, shown)
     return state
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.domain import text as text_domain
-from app.domain import workshops
+from app.domain import timers, workshops
 from app.domain.formats import POSTABLE_KINDS
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
@@ -182,6 +182,10 @@ def _require_open(stage: Stage) -> None:
         raise Conflict(
             N_("The stage “%(stage)s” is not open for posting right now."), stage=stage.label
         )
+    # A countdown that closes posting at zero is checked here, on every write.
+    session = Session.object_session(stage)
+    if session is not None:
+        timers.require_time_left(session, stage)
 
 
 def _target_group(

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from app.domain import boards, records, workshops
+from app.domain import boards, records, selections, workshops
 from app.domain import notes as notes_domain
-from app.models import Note, Workshop, utcnow
+from app.models import Note, Participant, Workshop, utcnow
 
 # Stages whose notes are group results; Q&A and feedback stages have their own sections.
 RESULT_KINDS = ("post", "select", "vote")
@@ -180,6 +180,19 @@ def build(session: Session, workshop: Workshop) -> Report:
     for group in groups:
         group_stages = []
         for stage in stages:
+            if stage.kind == "select":
+                # The funnel: what the group picked from the source stage, then what it added.
+                picked = selections.report_items(session, stage=stage, group_id=group.id)
+                group_stages.append(
+                    ReportStage(
+                        key=stage.key,
+                        label=stage.label,
+                        label_en=stage.label_en,
+                        kind=stage.kind,
+                        notes=tuple(_picked(text, n, authors) for text, n in picked),
+                    )
+                )
+                continue
             items = []
             for note in by_place.get((group.id, stage.id), ()):
                 author = authors.get(note.participant_id) if note.participant_id else None
@@ -253,6 +266,17 @@ def build(session: Session, workshop: Workshop) -> Report:
             for c in records.comments_of(session, workshop.id)
         ),
         feedback=_feedback(session, workshop.id),
+    )
+
+
+def _picked(text: str, note: Note | None, authors: dict[str, Participant]) -> ReportNote:
+    author = authors.get(note.participant_id) if note and note.participant_id else None
+    return ReportNote(
+        text=text,
+        name=author.name if author else "",
+        organization=author.organization if author else "",
+        created_at=note.created_at if note else utcnow(),
+        id=note.id if note else "",
     )
 
 

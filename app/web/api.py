@@ -11,10 +11,10 @@ from app import i18n
 from app.domain import (
     accounts,
     audit,
-    boards,
     format_store,
     notes,
     participants,
+    sorting_snapshot,
     visibility,
     workshops,
 )
@@ -34,8 +34,8 @@ from app.schemas import (
     Token,
     WorkshopCreated,
     WorkshopIn,
-    WorkshopSnapshot,
 )
+from app.schemas_sorting import SortedSnapshot
 from app.web import downloads, links, ratelimit
 from app.web.deps import (
     ApiRunnerWorkshopDep,
@@ -141,13 +141,14 @@ def create_workshop(
     )
 
 
-@router.get("/workshops/{workshop_id}", response_model=WorkshopSnapshot, name="api:workshop")
+@router.get("/workshops/{workshop_id}", response_model=SortedSnapshot, name="api:workshop")
 def get_workshop(access: WorkshopActorDep, session: SessionDep) -> dict:
     """The workshop as it is now; resume its event stream after ``last_seq``.
 
-    A participant sees their own group's notes and those of plenary stages.
+    A participant sees their own group's notes and those of plenary stages, and of hidden
+    stages only their own; moderated notes not at all.
     """
-    snapshot = boards.snapshot(session, access.workshop)
+    snapshot = sorting_snapshot.snapshot(session, access.workshop, access.actor)
     if access.actor.participant is not None:
         group_id = access.actor.participant.group_id
         snapshot = visibility.filter_snapshot(session, snapshot, group_id=group_id)

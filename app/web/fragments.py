@@ -16,11 +16,14 @@ from sqlmodel import Session
 
 from app import i18n
 from app.domain import boards, visibility
-from app.live import events
+from app.live import events, sorting_events
 from app.live.hub import Audience, Message, encode
 from app.models import Event, Workshop
+from app.web import sorting_fragments
 
 PATCH = "patch"
+API_PARTICIPANT = "api_participant"
+"""API clients holding a participant token: payloads filtered by ``reveal.redact``."""
 
 
 class FragmentRenderer:
@@ -39,6 +42,22 @@ class FragmentRenderer:
                     for e in batch
                     if visibility.event_visible(session, e, group_id=audience.group_id)
                 ]
+        for audience in audiences:
+            if audience.kind == API_PARTICIPANT and batch:
+                # Once per group: that group's events, redacted for hidden and moderated notes.
+                mine = [
+                    e
+                    for e in batch
+                    if visibility.event_visible(session, e, group_id=audience.group_id)
+                ]
+                keep = (
+                    visibility.note_filter(session, batch[0].workshop_id, audience.group_id)
+                    if audience.group_id is not None
+                    else None
+                )
+                out[audience] = (
+                    sorting_fragments.participant_messages(session, mine, keep) if mine else []
+                )
         if not html_audiences or not batch:
             return out
         workshop = session.get(Workshop, batch[0].workshop_id)
@@ -55,6 +74,8 @@ class FragmentRenderer:
     def patch(
         self, event: Event, payload: dict[str, Any], audience: Audience, state: boards.Board
     ) -> str | None:
+        if event.type in sorting_events.ALL:
+            return sorting_fragments.patch(self, event, payload, audience, state)
         if event.type in (events.NOTE_CREATED, events.NOTE_UPDATED, events.NOTE_DELETED):
             return self._note_patch(event, payload, audience, state)
         if event.type == events.STAGE_CHANGED:
@@ -73,7 +94,10 @@ class FragmentRenderer:
                 column=state.column(audience.group_id or 0),
             )
         if event.type == events.PARTICIPANT_JOINED and audience.kind == "board":
-            return self.render("board/_count.html", state=state, oob=True)
+            count = self.render("board/_count.html", state=state, oob=True)
+            # The column lists its members, for choosing the recorder.
+            column = sorting_fragments.column_patch(self, event, payload, audience, state)
+            return count + ("\n" + column if column else "")
         return None
 
     def _note_patch(

@@ -23,6 +23,7 @@ from app.web.deps import (
     resolve_token,
     staff_from_cookie,
 )
+from app.web.fragments import API_PARTICIPANT
 
 router = APIRouter()
 
@@ -81,11 +82,13 @@ async def api_events(workshop_id: int, request: Request) -> StreamingResponse:
             workshop = workshops_domain.get(session, workshop_id)
             actor = resolve_token(request, session, token)
             require_member(actor, workshop)
-            # Participants get their own group's notes only, as on their phone.
+            # Participants get their own group's notes only, as on their phone, with
+            # hidden stages and moderated notes filtered out.
             return actor.participant.group_id if actor.participant else None
 
     group_id = await run_in_threadpool(authorise)
-    return _respond(request, workshop_id, Audience(kind="api", group_id=group_id))
+    kind = "api" if group_id is None else API_PARTICIPANT
+    return _respond(request, workshop_id, Audience(kind=kind, group_id=group_id))
 
 
 @router.get("/w/{workshop_id}/board/stream", name="board:stream", include_in_schema=False)

@@ -1,7 +1,7 @@
-"""merge the exports and security branches of the schema
+"""join the exports tables (0202) to the main line of the schema (0003)
 
 Revision ID: 0203
-Revises: 0202, 0302
+Revises: 0202, 0003
 Create Date: 2026-11-25 21:40:00
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 
 revision: str = "0203"
-down_revision: tuple[str, ...] = ("0202", "0302")
+down_revision: tuple[str, ...] = ("0202", "0003")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,185 @@
+/*
+ * Live sorting on the board and on a recorder's tablet: drag notes and clusters with SortableJS.
+ * The browser only proposes a move; the server decides, and every screen (this one included)
+ * redraws from the event that follows. A refused move reloads the live region.
+ */
+(function () {
+  "use strict";
+
+  function canOrganise() {
+    var body = document.body;
+    return body.classList.contains("board") || body.classList.contains("is-organiser");
+  }
+
+  // A phone learns that it became its group's recorder from the group's shared patch.
+  function syncRole() {
+    var me = document.body.getAttribute("data-me");
+    var region = document.getElementById("phone-notes");
+    if (!me || !region) return;
+    var ids = (region.getAttribute("data-recorders") || "").split(" ");
+    document.body.classList.toggle("is-organiser", ids.indexOf(me) >= 0);
+  }
+
+  function refresh() {
+    var refresher = document.getElementById("refresher");
+    if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
+  }
+
+  function post(url, data) {
+    var body = new URLSearchParams();
+    Object.keys(data).forEach(function (key) { body.append(key, data[key]); });
+    return window.fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "HX-Request": "true" }
+    }).then(function (response) {
+      if (response.ok) return;
+      return response.text().then(function (html) {
+        var box = document.getElementById("form-error");
+        if (box) box.innerHTML = html; // server-rendered and escaped
+        refresh();
+      });
+    }).catch(refresh);
+  }
+
+  function previousCard(el, selector) {
+    var prev = el.previousElementSibling;
+    while (prev && !prev.matches(selector)) prev = prev.previousElementSibling;
+    return prev;
+  }
+
+  function onNoteDrop(evt) {
+    var card = evt.item;
+    var to = evt.to;
+    if (to.getAttribute("data-sortable") === "onto") {
+      var target = to.getAttribute("data-onto");
+      if (target && target !== card.getAttribute("data-note")) {
+        post(card.getAttribute("data-onto-url"), { target: target });
+      } else {
+        refresh();
+      }
+      return;
+    }
+    if (evt.from === to && evt.oldIndex === evt.newIndex) return;
+    var cluster = to.getAttribute("data-cluster") || "";
+    if (cluster === "" && evt.from === to) { refresh(); return; } // loose notes keep posting order
+    var prev = cluster && cluster !== "new" ? previousCard(card, ".card[data-note]") : null;
+    var place = { cluster: cluster };
+    if (cluster && cluster !== "new") {
+      if (prev) place.after = prev.getAttribute("data-note"); else place.first = "true";
+    }
+    post(card.getAttribute("data-move-url"), place);
+  }
+
+  function onClusterDrop(evt) {
+    if (evt.oldIndex === evt.newIndex) return;
+    var prev = previousCard(evt.item, ".cluster[data-cluster]");
+    post(evt.item.getAttribute("data-move-url"), {
+      after: prev ? prev.getAttribute("data-cluster") : ""
+    });
+  }
+
+  function init(root) {
+    if (!window.Sortable) return;
+    syncRole();
+    var disabled = !canOrganise();
+    (root || document).querySelectorAll("[data-sortable]").forEach(function (list) {
+      if (list._fusenSortable) { list._fusenSortable.option("disabled", disabled); return; }
+      var area = list.closest(".sort-area");
+      var group = area ? area.getAttribute("data-group") : "x";
+      var kind = list.getAttribute("data-sortable");
+      var common = {
+        forceFallback: true,
+        fallbackOnBody: true,
+        delay: 150,
+        delayOnTouchOnly: true,
+        animation: 120,
+        disabled: disabled,
+        filter: "input, textarea, select, button, summary, a, label",
+        preventOnFilter: false,
+        emptyInsertThreshold: 24
+      };
+      if (kind === "clusters") {
+        common.group = "clusters-" + group;
+        common.handle = ".cluster-handle";
+        common.draggable = ".cluster";
+        common.onEnd = onClusterDrop;
+      } else {
+        // Notes move only within their own group's column; "onto" zones only receive.
+        common.group = kind === "onto"
+          ? { name: "notes-" + group, pull: false, put: true }
+          : "notes-" + group;
+        common.draggable = ".card[data-note]";
+        common.onEnd = onNoteDrop;
+      }
+      list._fusenSortable = window.Sortable.create(list, common);
+    });
+  }
+
+  // ---- Typing a cluster title survives a patch of the same column ------------------------
+  var kept = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var active = document.activeElement;
+    var target = evt.detail.target;
+    kept = null;
+    if (active && target && target.contains(active) && active.id && active.matches("input, textarea")) {
+      kept = { id: active.id, value: active.value, changed: active.value !== active.defaultValue,
+               start: active.selectionStart, end: active.selectionEnd };
+    }
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    if (!kept) return;
+    var el = document.getElementById(kept.id);
+    if (el) {
+      if (kept.changed) el.value = kept.value;
+      el.focus();
+      try { el.setSelectionRange(kept.start, kept.end); } catch (e) { /* not a text field */ }
+    }
+    kept = null;
+  });
+
+  // Enter in a cluster title saves it without leaving the field.
+  document.addEventListener("keydown", function (evt) {
+    var el = evt.target;
+    if (!el || !el.matches || !el.matches("input.title-input")) return;
+    if (evt.key !== "Enter" || evt.isComposing || evt.keyCode === 229) return;
+    evt.preventDefault();
+    if (window.htmx && el.form) window.htmx.trigger(el.form, "submit");
+  });
+
+  // ---- Countdown -------------------------------------------------------------------------
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function tick() {
+    var el = document.getElementById("timer");
+    if (!el) return;
+    var ends = el.getAttribute("data-ends-at");
+    var button = document.getElementById("post-submit");
+    if (!ends) {
+      el.textContent = "";
+      el.className = "timer";
+      return;
+    }
+    if (el._fusenFor !== ends) {
+      // The server's clock is the truth; a phone's own clock may be minutes off.
+      el._fusenOffset = Date.parse(el.getAttribute("data-now")) - Date.now();
+      el._fusenFor = ends;
+    }
+    var left = Math.round((Date.parse(ends) - (Date.now() + el._fusenOffset)) / 1000);
+    if (left <= 0) {
+      el.textContent = el.getAttribute("data-label-up");
+      el.className = "timer up";
+      if (button && el.getAttribute("data-lock") === "1") button.disabled = true;
+    } else {
+      el.textContent = el.getAttribute("data-label-left") + " " +
+        Math.floor(left / 60) + ":" + pad(left % 60);
+      el.className = "timer running" + (left <= 60 ? " soon" : "");
+    }
+  }
+  window.setInterval(tick, 1000);
+
+  function after() { init(document); tick(); }
+  document.addEventListener("htmx:afterSettle", after);
+  document.addEventListener("htmx:oobAfterSwap", after);
+  document.addEventListener("DOMContentLoaded", after);
+})();
