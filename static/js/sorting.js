@@ -25,6 +25,16 @@
     if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
   }
 
+  // The CSRF token htmx sends with every request sits on <body hx-headers>; send it too.
+  function csrfHeaders() {
+    var headers = { "HX-Request": "true" };
+    try {
+      var extra = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+      Object.keys(extra).forEach(function (key) { headers[key] = extra[key]; });
+    } catch (e) { /* no token on this page: the server answers with a readable refusal */ }
+    return headers;
+  }
+
   function post(url, data) {
     var body = new URLSearchParams();
     Object.keys(data).forEach(function (key) { body.append(key, data[key]); });
@@ -32,7 +42,7 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "HX-Request": "true" }
+      headers: csrfHeaders()
     }).then(function (response) {
       if (response.ok) return;
       return response.text().then(function (html) {

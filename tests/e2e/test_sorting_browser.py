@@ -20,19 +20,7 @@ def _api(server, token, method, path, **kwargs):
     return response.json() if response.content else None
 
 
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
+@pytest.mark.browser
 def test_facilitator_drags_into_a_new_cluster_titles_it_and_a_phone_follows(live_server, browser):
     staff = live_server.staff_token()
     created = _api(

@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -41,6 +42,8 @@ MEMBER = frozenset({"participant", "recorder", "facilitator", "admin"})
 PHONE = frozenset({"participant", "recorder"})
 AUTHOR = frozenset({"participant", "facilitator", "admin"})
 AUTHOR_PHONE = frozenset({"participant"})
+# Live sorting: the facilitator organises any group, a recorder only their own (1G here).
+ORGANISER = frozenset({"recorder", "facilitator", "admin"})
 RUNNER = frozenset({"facilitator", "admin"})
 STAFF = frozenset({"facilitator", "other_facilitator", "admin"})
 ADMIN = frozenset({"admin"})
@@ -59,6 +62,15 @@ class Target:
     participant_token: str
     participant_id: str
     recorder_token: str
+    # A 1G note of the stage an open select or vote stage draws from.
+    item: str = ""
+
+
+# Only one stage is open at a time, so picks and dots each need a workshop of their own.
+VOTING_STAGES = [
+    {"key": "ideas", "label": "アイデア"},
+    {"key": "dots", "label": "投票", "kind": "vote", "draws_from": "ideas"},
+]
 
 
 @dataclass
@@ -71,13 +83,25 @@ class World:
     other: Target
     helper: User
     format_id: int
-    fresh_target: Callable[[], Target] = field(repr=False, default=lambda: None)  # type: ignore[assignment,return-value]
+    selecting: Target = field(init=False)
+    voting: Target = field(init=False)
+    fresh_target: Callable[..., Target] = field(repr=False, default=lambda: None)  # type: ignore[assignment,return-value]
 
-    def note_by_participant(self, target: Target) -> str:
+    def note_by_participant(self, target: Target, stage: str = "strengths") -> str:
         response = self.client.post(
             f"/api/v1/workshops/{target.id}/notes",
-            json={"stage": "strengths", "text": "note", "id": str(uuid.uuid4())},
+            json={"stage": stage, "text": "note", "id": str(uuid.uuid4())},
             headers=bearer(target.participant_token),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def cluster_in(self, target: Target) -> int:
+        """A new empty 1G cluster: dissolving or merging one leaves the next role its own."""
+        response = self.client.post(
+            f"/api/v1/workshops/{target.id}/clusters",
+            json={"stage": "strengths", "group": "1G"},
+            headers=bearer(self.api_tokens["facilitator"]),
         )
         assert response.status_code == 201, response.text
         return response.json()["id"]
@@ -110,6 +134,9 @@ class Probe:
     """How to call one route validly; ``params`` fills path parameters from the world."""
 
     allowed: frozenset[str]
+    params: Callable[[World, Target], dict[str, Any]] | None = None
+    # The workshop the route is tried on: the facilitator's, unless it needs another open stage.
+    on: Callable[[World], Target] = attrgetter("target")
     body: Callable[[World, Target], dict[str, Any]] | None = None
     json: Callable[[World, Target], Any] | None = None
     query: str = ""
@@ -139,6 +166,14 @@ def _stage_rows(**first: str) -> dict[str, Any]:
             "draws_from": "",
         }.items()
     }
+
+
+SELECTING = attrgetter("selecting")
+VOTING = attrgetter("voting")
+
+
+def _dots_stage(world: World, target: Target) -> dict[str, Any]:
+    return {"stage_key": "dots"}
 
 
 DECLARED: dict[str, Probe] = {
@@ -264,6 +299,86 @@ DECLARED: dict[str, Probe] = {
         STAFF,
         files=lambda w, t: {"file": ("a.json", json.dumps(_archive(w, t)), "application/json")},
     ),
+    # Live sorting, JSON API: organising a group
+    "api:create_cluster": Probe(
+        ORGANISER,
+        json=lambda w, t: {
+            "stage": "strengths",
+            "group": "1G",
+            "title": "c",
+            "notes": [w.note_by_participant(t)],
+        },
+    ),
+    "api:edit_cluster": Probe(ORGANISER, json=lambda w, t: {"title": "t", "after": None}),
+    "api:dissolve_cluster": Probe(ORGANISER),
+    "api:merge_clusters": Probe(ORGANISER, json=lambda w, t: {"into": w.cluster_in(t)}),
+    "api:move_note": Probe(ORGANISER, json=lambda w, t: {"cluster_id": w.cluster_in(t)}, note=True),
+    "api:duplicate_note": Probe(
+        ORGANISER, json=lambda w, t: {"duplicate_of": w.note_by_participant(t)}, note=True
+    ),
+    "api:duplicate_suggestions": Probe(ORGANISER, query="?stage=strengths&group=1G"),
+    "api:select": Probe(
+        ORGANISER,
+        on=SELECTING,
+        json=lambda w, t: {"stage": "hard_problems", "note_id": t.item, "selected": True},
+    ),
+    # Live sorting, JSON API: dots are the participants' own
+    "api:vote": Probe(
+        PHONE, on=VOTING, json=lambda w, t: {"stage": "dots", "note_id": t.item, "dots": 1}
+    ),
+    # Live sorting, JSON API: running the room
+    "api:voting": Probe(
+        RUNNER,
+        on=VOTING,
+        params=_dots_stage,
+        json=lambda w, t: {"dots_per_person": 3, "dots_per_item": 3},
+    ),
+    "api:reveal": Probe(RUNNER, json=lambda w, t: {"hidden": False}),
+    "api:timer": Probe(RUNNER, json=lambda w, t: {"seconds": 600, "lock_at_zero": False}),
+    "api:moderate_note": Probe(RUNNER, json=lambda w, t: {"moderated": True}, note=True),
+    "api:participant_role": Probe(RUNNER, json=lambda w, t: {"role": "member"}),
+    "api:presentation": Probe(RUNNER, json=lambda w, t: {"group": "1G", "order": ["1G", "2G"]}),
+    "api:presentation_step": Probe(RUNNER),
+    # Live sorting, board and phone forms: organising a group
+    "sorting:create_cluster": Probe(
+        ORGANISER, body=lambda w, t: {"stage": "strengths", "group": "1G", "title": "c"}
+    ),
+    "sorting:title": Probe(ORGANISER, body=lambda w, t: {"title": "t"}),
+    "sorting:move_cluster": Probe(ORGANISER, body=lambda w, t: {"after": ""}),
+    "sorting:dissolve": Probe(ORGANISER),
+    "sorting:merge": Probe(ORGANISER, body=lambda w, t: {"into": str(w.cluster_in(t))}),
+    "sorting:move_note": Probe(
+        ORGANISER, body=lambda w, t: {"cluster": str(w.cluster_in(t))}, note=True
+    ),
+    "sorting:drop_onto": Probe(
+        ORGANISER, body=lambda w, t: {"target": w.note_by_participant(t)}, note=True
+    ),
+    "sorting:duplicate": Probe(
+        ORGANISER, body=lambda w, t: {"of": w.note_by_participant(t)}, note=True
+    ),
+    "sorting:select": Probe(
+        ORGANISER,
+        on=SELECTING,
+        body=lambda w, t: {"stage": "hard_problems", "selected": "true", "note": t.item},
+    ),
+    # Live sorting, board forms: running the room
+    "sorting:reveal": Probe(RUNNER, body=lambda w, t: {"hidden": "false"}),
+    "sorting:voting": Probe(
+        RUNNER,
+        on=VOTING,
+        params=_dots_stage,
+        body=lambda w, t: {"dots_per_person": "3", "dots_per_item": "3"},
+    ),
+    "sorting:timer": Probe(RUNNER, body=lambda w, t: {"minutes": "10"}),
+    "sorting:moderate": Probe(RUNNER, body=lambda w, t: {"moderated": "true"}, note=True),
+    "sorting:role": Probe(RUNNER, body=lambda w, t: {"role": "member"}),
+    "sorting:presentation": Probe(RUNNER, body=lambda w, t: {"group": "1G"}),
+    # Live sorting, phone: a participant's own notes and dots
+    "sorting:my_notes": Probe(PHONE),
+    "sorting:my_dots": Probe(PHONE, on=VOTING),
+    "sorting:vote": Probe(
+        PHONE, on=VOTING, body=lambda w, t: {"stage": "dots", "delta": "1", "note": t.item}
+    ),
 }
 
 
@@ -331,9 +446,9 @@ def _build_world(client: TestClient) -> World:
     for role in staff:
         _sign_in(world, role)
 
-    def fresh(owner: str = "facilitator") -> Target:
-        created = make_workshop(client, world.api_tokens[owner])
-        open_stage(client, world.api_tokens[owner], created["id"], "strengths")
+    def fresh(owner: str = "facilitator", first_stage: str = "strengths", **spec: Any) -> Target:
+        created = make_workshop(client, world.api_tokens[owner], **spec)
+        open_stage(client, world.api_tokens[owner], created["id"], first_stage)
         member = join(client, created["join_code"], "1G")
         recorder = join(client, created["join_code"], "1G")
         with db.write_session() as session:
@@ -349,9 +464,18 @@ def _build_world(client: TestClient) -> World:
             recorder_token=recorder["token"],
         )
 
+    def funnel(source: str, funnel_stage: str, **spec: Any) -> Target:
+        """A workshop whose select or vote stage is open, over a 1G note of its source stage."""
+        target = fresh(first_stage=source, **spec)
+        target.item = world.note_by_participant(target, stage=source)
+        open_stage(client, world.api_tokens["facilitator"], target.id, funnel_stage)
+        return target
+
     world.fresh_target = fresh
     world.target = fresh()
     world.other = fresh("other_facilitator")
+    world.selecting = funnel("shared_issues", "hard_problems")
+    world.voting = funnel("ideas", "dots", stages=VOTING_STAGES, format=None)
     return world
 
 
@@ -382,8 +506,10 @@ def _credentials(world: World, role: str, target: Target) -> tuple[dict[str, str
 
 
 def _path(route: Route, world: World, target: Target, probe: Probe) -> str:
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = probe.params(world, target) if probe.params else {}
     for name in route.param_convertors:
+        if name in params:
+            continue
         if name == "workshop_id":
             params[name] = target.id
         elif name == "code":
@@ -398,6 +524,14 @@ def _path(route: Route, world: World, target: Target, probe: Probe) -> str:
             params[name] = "csv"
         elif name == "question_id":
             params[name] = _question_in(world, target)
+        elif name == "cluster_id":
+            params[name] = world.cluster_in(target)
+        elif name == "stage_key":
+            params[name] = "strengths"
+        elif name == "participant_id":
+            params[name] = target.participant_id
+        elif name == "direction":
+            params[name] = "next"
         else:
             raise AssertionError(f"no value for path parameter {name} of {route.name}")
     path = route.url_path_for(route.name, **{k: str(v) for k, v in params.items()})
@@ -436,19 +570,20 @@ def test_every_route_answers_each_role_as_declared(client):
         probe = DECLARED[route.name]
         for method in _methods(route):
             for role in ROLES:
-                target = world.fresh_target() if probe.fresh else world.target
+                target = world.fresh_target() if probe.fresh else probe.on(world)
                 if probe.closed:
                     _close(world, target)
                 headers, cookies = _credentials(world, role, target)
-                url = _path(route, world, target, probe)
+                # Set-up requests go out before the role's cookies are put on the client.
                 client.cookies.clear()
-                for name, value in cookies.items():
-                    client.cookies.set(name, value)
+                url = _path(route, world, target, probe)
                 kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
                 if probe.body:
                     kwargs["data"] = probe.body(world, target)
                 if probe.json:
                     kwargs["json"] = probe.json(world, target)
+                for name, value in cookies.items():
+                    client.cookies.set(name, value)
                 if probe.files:
                     kwargs["files"] = probe.files(world, target)
                 response = client.request(method, url, **kwargs)
