@@ -1,7 +1,7 @@
 """report details, questions, answers, comments, feedback
 
-Revision ID: 0202
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-25 21:05:00
 """
 
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = "0202"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
