@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from app import i18n
 from app.domain import boards, records, selections, workshops
 from app.domain import notes as notes_domain
-from app.models import Note, Participant, Workshop, utcnow
+from app.models import Cluster, Note, Participant, Vote, Workshop, utcnow
 
 # Stages whose notes are group results; Q&A and feedback stages have their own sections.
 RESULT_KINDS = ("post", "select", "vote")
@@ -160,17 +161,51 @@ NO_SORTING = SortingFact()
 def _sorting_facts(session: Session, notes: Sequence[Note]) -> dict[str, SortingFact]:
     """Cluster title, duplicate-of, ③ selection and dot votes of each note, by note id.
 
-    This is the one place that reads how groups sorted their notes. Clusters, duplicates,
-    selections and votes have no tables yet, so every note is unsorted for now; wire the real
-    tables in here and every format shows them.
+    This is the one place that reads how groups sorted their notes; every format shows it.
+    A note counts as selected when it, or the cluster it sits in, was picked in a funnel stage.
     """
-    return {}
+    if not notes:
+        return {}
+    workshop_id = notes[0].workshop_id
+    titles = {
+        cluster.id: cluster.title
+        for cluster in session.exec(
+            select(Cluster).where(
+                Cluster.workshop_id == workshop_id, col(Cluster.deleted_at).is_(None)
+            )
+        ).all()
+    }
+    picked = selections.selections_of(session, workshop_id)
+    picked_notes = {row.note_id for row in picked if row.note_id}
+    picked_clusters = {row.cluster_id for row in picked if row.cluster_id}
+    dots: dict[str, int] = {}
+    for vote in session.exec(select(Vote).where(Vote.workshop_id == workshop_id)).all():
+        if vote.note_id:
+            dots[vote.note_id] = dots.get(vote.note_id, 0) + vote.dots
+    untitled = i18n.gettext("(untitled cluster)")
+    facts: dict[str, SortingFact] = {}
+    for note in notes:
+        cluster_id = note.cluster_id if note.cluster_id in titles else None
+        fact = SortingFact(
+            cluster=(titles.get(cluster_id) or untitled) if cluster_id else "",
+            duplicate_of=note.duplicate_of,
+            selected=note.id in picked_notes or (cluster_id in picked_clusters),
+            votes=dots.get(note.id, 0),
+        )
+        if fact != NO_SORTING:
+            facts[note.id] = fact
+    return facts
 
 
 def build(session: Session, workshop: Workshop) -> Report:
     stages = [s for s in workshops.stages_of(session, workshop.id) if s.kind in RESULT_KINDS]
     groups = workshops.groups_of(session, workshop.id)
-    notes = notes_domain.live_notes(session, workshop_id=workshop.id)
+    # A note the facilitator hid as inappropriate stays out of the report too.
+    notes = [
+        note
+        for note in notes_domain.live_notes(session, workshop_id=workshop.id)
+        if note.moderated_at is None
+    ]
     authors = boards.authors_of(session, notes)
     facts = _sorting_facts(session, notes)
     by_place: dict[tuple[int, int], list[Note]] = {}
