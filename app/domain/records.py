@@ -586,3 +586,38 @@ def participant_names(session: Session, ids: Sequence[str]) -> dict[str, Partici
         return {}
     found = session.exec(select(Participant).where(col(Participant.id).in_(set(ids)))).all()
     return {p.id: p for p in found}
+
+
+def purge_personal_data(session: Session, workshop_id: int) -> None:
+    """Clear what people wrote or were named in: questions, answers, comments, feedback.
+
+    Ratings and the number of each record stay, for the series statistics; the report details
+    are the secretariat's own record and stay as written.
+    """
+    from sqlalchemy import update
+
+    question_ids = select(Question.id).where(Question.workshop_id == workshop_id)
+    session.execute(
+        update(Question)
+        .where(col(Question.workshop_id) == workshop_id)
+        .values(text="", organization="", remark="")
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Answer)
+        .where(col(Answer.question_id).in_(question_ids))
+        .values(text="", organization="")
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Comment)
+        .where(col(Comment.workshop_id) == workshop_id)
+        .values(text="", name="", organization="")
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Feedback)
+        .where(col(Feedback.workshop_id) == workshop_id)
+        .values(text="")
+        .execution_options(synchronize_session=False)
+    )

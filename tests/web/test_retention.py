@@ -115,3 +115,55 @@ def test_retention_days_are_validated_and_audited(client):
         assert state.days == 30 and not state.uses_default
     page = client.get("/admin/audit")
     assert "workshop.retention" in page.text
+
+
+def test_purge_clears_questions_answers_comments_and_feedback_but_keeps_ratings(client):
+    from app.models import Answer, Comment, Feedback, Question
+
+    token, workshop, alice = _workshop_with_notes(client)
+    wid = workshop["id"]
+    auth = bearer(token)
+    asked = client.post(
+        f"/api/v1/workshops/{wid}/questions",
+        json={"text": "連携の秘訣は？", "organization": "水戸市"},
+        headers=auth,
+    )
+    assert asked.status_code == 201, asked.text
+    qid = asked.json()["id"]
+    assert (
+        client.post(
+            f"/api/v1/workshops/{wid}/questions/{qid}/answers",
+            json={"organization": "守谷市", "text": "地域担当職員制度"},
+            headers=auth,
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"/api/v1/workshops/{wid}/comments",
+            json={"role": "advisor", "name": "長谷川", "text": "ヒトを磨くこと"},
+            headers=auth,
+        ).status_code
+        == 201
+    )
+    db = client.app.state.db
+    with db.write_session() as session:
+        session.add(
+            Feedback(
+                workshop_id=wid, participant_id=alice["participant_id"], text="楽しかった", rating=5
+            )
+        )
+        session.commit()
+    login(client)
+    assert form_post(client, f"/admin/workshops/{wid}/close").status_code == 200
+    assert form_post(client, f"/admin/workshops/{wid}/purge").status_code == 200
+    with db.read_session() as session:
+        question = session.exec(select(Question).where(Question.workshop_id == wid)).one()
+        answer = session.exec(select(Answer).where(Answer.question_id == question.id)).one()
+        comment = session.exec(select(Comment).where(Comment.workshop_id == wid)).one()
+        feedback = session.exec(select(Feedback).where(Feedback.workshop_id == wid)).one()
+    assert (question.text, question.organization) == ("", "")
+    assert (answer.text, answer.organization) == ("", "")
+    assert (comment.text, comment.name) == ("", "")
+    assert feedback.text == ""
+    assert feedback.rating == 5
