@@ -7,16 +7,14 @@ from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.domain import boards, notes, workshops
-from app.errors import DomainError
 from app.exports import markdown
-from app.i18n import gettext
 from app.models import Workshop
 from app.web import links
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
-from app.web.pages import is_htmx, render, render_error
+from app.web.pages import render, run_action
 
 router = APIRouter(include_in_schema=False)
 
@@ -114,18 +112,8 @@ def post_note(
 def _control(
     request: Request, session: SessionDep, workshop: Workshop, action: Callable[[], object]
 ) -> Response:
-    try:
-        action()
-    except DomainError as exc:
-        session.rollback()
-        return render_error(request, gettext(exc.message, **exc.params), exc.status_code)
-    session.commit()
-    if is_htmx(request):
-        # The board redraws from the event stream like every other screen.
-        return Response(status_code=204)
-    return RedirectResponse(
-        request.app.url_path_for("board:board", workshop_id=workshop.id), status_code=303
-    )
+    back_to = str(request.app.url_path_for("board:board", workshop_id=workshop.id))
+    return run_action(request, session, action, back_to=back_to)
 
 
 @router.get("/w/{workshop_id}/qr", name="board:qr")

@@ -40,7 +40,7 @@ from app.web.deps import (
     participant_cookie,
     staff_from_cookie,
 )
-from app.web.pages import is_htmx, render, render_error
+from app.web.pages import is_htmx, render, render_error, run_action
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,16 +70,9 @@ def _act(
 def _run(
     request: Request, session: SessionDep, workshop: Workshop, action: Callable, *, staff: bool
 ) -> Response:
-    try:
-        action()
-    except DomainError as exc:
-        session.rollback()
-        return render_error(request, gettext(exc.message, **exc.params), exc.status_code)
-    session.commit()
-    if is_htmx(request):
-        return Response(status_code=204)
     name = "board:board" if staff else "participant:home"
-    return RedirectResponse(request.app.url_path_for(name, workshop_id=workshop.id), 303)
+    back_to = str(request.app.url_path_for(name, workshop_id=workshop.id))
+    return run_action(request, session, action, back_to=back_to)
 
 
 def _int_or_none(raw: str) -> int | None:
