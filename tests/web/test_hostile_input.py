@@ -27,7 +27,7 @@ HOSTILE = [
     '"><img src=x onerror=alert(1)>',
     "'><svg onload=alert(1)>",
     "javascript:alert(1)",
-    "{{ 7*7 }}{% raw %}${7*7}",
+    "{{ 1111*1111 }}{% raw %}${1111*1111}",
     "'; DROP TABLE note; --",
     "1 OR 1=1 /* */",
     "\u202eevil\u202c gnp.exe",
@@ -174,7 +174,8 @@ def test_hostile_text_in_every_field_is_stored_inert_or_refused_with_a_reason(cl
         if url.endswith("/board"):
             board_text = text
     assert "<script>alert(1)</script>" in board_text
-    assert "{{ 7*7 }}" in board_text and "49" not in board_text
+    # Evaluated, it would read 1234321; join codes have no 1, so the number cannot occur by chance.
+    assert "{{ 1111*1111 }}" in board_text and "1234321" not in board_text
     assert "👨‍👩‍👧‍👦🍣𠮷𩸽" in board_text
     assert "\u202e" not in board_text and "\x00" not in board_text
 
