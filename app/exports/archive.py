@@ -2,6 +2,12 @@
 
 The archive names things by content and local references (``p1``, ``n1``), never by database
 ids, so exporting an imported workshop gives the same archive again.
+
+Live sorting travels in the same version 1: ``clusters``, ``selections``, ``votes``,
+``stage_controls`` and ``presentation``, and each note's ``cluster``, ``position``,
+``duplicate_of`` and ``moderated_at``. These keys are optional on import, so an archive written
+before sorting existed still reads as a workshop with nothing sorted. A stage timer's end time is
+left out: it belonged to the moment the workshop ran, and would be long past on import.
 """
 
 from __future__ import annotations
@@ -9,23 +15,43 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
 
-from app.domain import formats, notes, participants, records, workshops
+from app.domain import (
+    clusters,
+    formats,
+    notes,
+    participants,
+    presentation,
+    records,
+    reveal,
+    selections,
+    stage_controls,
+    votes,
+    workshops,
+)
 from app.domain.formats import StageSpec
 from app.errors import Invalid
 from app.i18n import N_
 from app.live import events
+from app.live import sorting_events as kinds
 from app.models import (
     Answer,
+    Cluster,
     Comment,
     Feedback,
     Note,
     Participant,
+    Presentation,
     Question,
+    Selection,
+    Stage,
+    StageControl,
+    Vote,
     Workshop,
     utcnow,
 )
@@ -35,6 +61,7 @@ VERSION = 1
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ITEMS = 50_000
 WORKSHOP_IMPORTED = "workshop.imported"
+POSITION_KEY = r"^[0-9A-Za-z]*$"
 
 
 # --- export --------------------------------------------------------------------------------
@@ -56,6 +83,12 @@ def dump(session: Session, workshop: Workshop) -> dict[str, Any]:
         .where(Note.workshop_id == workshop.id)
         .order_by(col(Note.created_seq), col(Note.created_at), col(Note.id))
     ).all()
+    note_ref = {note.id: f"n{n}" for n, note in enumerate(all_notes, 1)}
+    piles = sorted(
+        clusters.live_clusters(session, workshop_id=workshop.id),
+        key=lambda c: (c.created_seq, c.id),
+    )
+    cluster_ref = {c.id: f"c{n}" for n, c in enumerate(piles, 1)}
     details = records.details_of(session, workshop.id)
     return {
         "kind": KIND,
@@ -108,9 +141,44 @@ def dump(session: Session, workshop: Workshop) -> dict[str, Any]:
                 "created_at": _time(note.created_at),
                 "updated_at": _time(note.updated_at),
                 "deleted_at": _time(note.deleted_at) if note.deleted_at else None,
+                "cluster": cluster_ref.get(note.cluster_id or 0),
+                "position": note.position if note.cluster_id in cluster_ref else "",
+                "duplicate_of": note_ref.get(note.duplicate_of or ""),
+                "moderated_at": _time(note.moderated_at) if note.moderated_at else None,
             }
             for n, note in enumerate(all_notes, 1)
         ],
+        "clusters": [
+            {
+                "ref": cluster_ref[c.id],
+                "stage": stage_key[c.stage_id],
+                "group": group_name[c.group_id],
+                "title": c.title,
+                "position": c.position,
+            }
+            for c in piles
+        ],
+        "selections": [
+            {
+                "stage": stage_key[row.stage_id],
+                "group": group_name[row.group_id],
+                "note": note_ref.get(row.note_id or ""),
+                "cluster": cluster_ref.get(row.cluster_id or 0),
+            }
+            for row in selections.selections_of(session, workshop.id)
+        ],
+        "votes": [
+            {
+                "stage": stage_key[vote.stage_id],
+                "participant": person_ref[vote.participant_id],
+                "note": note_ref.get(vote.note_id or ""),
+                "cluster": cluster_ref.get(vote.cluster_id or 0),
+                "dots": vote.dots,
+            }
+            for vote in votes.votes_of(session, workshop.id)
+        ],
+        "stage_controls": _controls(session, stages),
+        "presentation": _presentation(session, workshop.id, group_name),
         "questions": [
             {
                 "text": item.question.text,
@@ -156,6 +224,34 @@ def dump(session: Session, workshop: Workshop) -> dict[str, Any]:
 
 def render(session: Session, workshop: Workshop) -> bytes:
     return json.dumps(dump(session, workshop), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _controls(session: Session, stages: Sequence[Stage]) -> list[dict[str, Any]]:
+    rows = stage_controls.controls_of(session, stages[0].workshop_id) if stages else {}
+    return [
+        {
+            "stage": stage.key,
+            "hidden": rows[stage.id].hidden,
+            "dots_per_person": rows[stage.id].dots_per_person,
+            "dots_per_item": rows[stage.id].dots_per_item,
+            "timer_locks": rows[stage.id].timer_locks,
+        }
+        for stage in stages
+        if stage.id in rows
+    ]
+
+
+def _presentation(
+    session: Session, workshop_id: int, group_name: dict[int, str]
+) -> dict[str, Any] | None:
+    row = session.get(Presentation, workshop_id)
+    if row is None:
+        return None
+    order = [int(part) for part in row.order.split(",") if part.isdigit()]
+    return {
+        "group": group_name.get(row.group_id or 0),
+        "order": [group_name[i] for i in order if i in group_name],
+    }
 
 
 def _time(value: dt.datetime) -> str:
@@ -213,6 +309,46 @@ class NoteIn(_Strict):
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     deleted_at: dt.datetime | None = None
+    cluster: str | None = Field(default=None, max_length=40)
+    position: str = Field(default="", max_length=200, pattern=POSITION_KEY)
+    duplicate_of: str | None = Field(default=None, max_length=40)
+    moderated_at: dt.datetime | None = None
+
+
+class ClusterIn(_Strict):
+    ref: str = Field(min_length=1, max_length=40)
+    stage: str = Field(min_length=1, max_length=64)
+    group: str = Field(min_length=1, max_length=workshops.MAX_GROUP_NAME)
+    title: str = Field(default="", max_length=clusters.MAX_TITLE)
+    position: str = Field(default="", max_length=200, pattern=POSITION_KEY)
+
+
+class SelectionIn(_Strict):
+    stage: str = Field(min_length=1, max_length=64)
+    group: str = Field(min_length=1, max_length=workshops.MAX_GROUP_NAME)
+    note: str | None = Field(default=None, max_length=40)
+    cluster: str | None = Field(default=None, max_length=40)
+
+
+class VoteIn(_Strict):
+    stage: str = Field(min_length=1, max_length=64)
+    participant: str = Field(min_length=1, max_length=40)
+    note: str | None = Field(default=None, max_length=40)
+    cluster: str | None = Field(default=None, max_length=40)
+    dots: int = Field(ge=1, le=votes.MAX_DOTS)
+
+
+class StageControlIn(_Strict):
+    stage: str = Field(min_length=1, max_length=64)
+    hidden: bool = False
+    dots_per_person: int = Field(default=3, ge=1, le=votes.MAX_DOTS)
+    dots_per_item: int = Field(default=3, ge=1, le=votes.MAX_DOTS)
+    timer_locks: bool = False
+
+
+class PresentationIn(_Strict):
+    group: str | None = Field(default=None, max_length=workshops.MAX_GROUP_NAME)
+    order: list[str] = Field(default_factory=list, max_length=workshops.MAX_GROUPS)
 
 
 class AnswerIn(_Strict):
@@ -258,6 +394,13 @@ class ArchiveIn(_Strict):
     questions: list[QuestionIn] = Field(default_factory=list, max_length=MAX_ITEMS)
     comments: list[CommentIn] = Field(default_factory=list, max_length=MAX_ITEMS)
     feedback: list[FeedbackIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    clusters: list[ClusterIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    selections: list[SelectionIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    votes: list[VoteIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    stage_controls: list[StageControlIn] = Field(
+        default_factory=list, max_length=formats.MAX_STAGES
+    )
+    presentation: PresentationIn | None = None
 
 
 def load(raw: bytes) -> ArchiveIn:
@@ -297,6 +440,7 @@ def load(raw: bytes) -> ArchiveIn:
 
 def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Workshop:
     """Recreate the archived workshop as a new one; the caller commits once, or nothing is kept."""
+    check_sorting(archive)
     source = archive.workshop
     workshop = workshops.create_workshop(
         session=session,
@@ -323,6 +467,8 @@ def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Wo
     workshop.status = source.status
     session.add(workshop)
     events.lock_workshop(session, workshop.id)
+    # Before the notes, so a hidden stage is hidden from its first note on.
+    _restore_controls(session, workshop=workshop, stages=stages, archive=archive)
 
     people: dict[str, Participant] = {}
     for person in archive.participants:
@@ -342,6 +488,7 @@ def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Wo
         people[person.ref] = participant
     session.flush()
 
+    placed: dict[str, Note] = {}
     for item in archive.notes:
         stage = stages.get(item.stage)
         if stage is None:
@@ -369,6 +516,7 @@ def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Wo
             payload={"note": notes.as_json(note, stage=stage, group=group, author=author)},
         )
         note.created_seq = event.seq
+        placed[item.ref] = note
         if item.deleted_at is not None:
             note.deleted_at = item.deleted_at
             events.append(
@@ -378,6 +526,15 @@ def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Wo
                 payload={"note_id": note.id, "stage": stage.key, "group": group.name},
             )
         session.add(note)
+    _restore_sorting(
+        session,
+        workshop=workshop,
+        archive=archive,
+        stages=stages,
+        groups=groups,
+        people=people,
+        placed=placed,
+    )
 
     for item in archive.questions:
         asker = _person(people, item.participant)
@@ -445,6 +602,359 @@ def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Wo
         payload={"notes": len(archive.notes), "questions": len(archive.questions)},
     )
     return workshop
+
+
+def check_sorting(archive: ArchiveIn) -> None:
+    """Refuse sorting state whose references do not resolve, before anything is written.
+
+    The rules are the ones the sorting screens keep: a note sits only in a cluster of its own
+    stage and group, a duplicate points at a root note beside it, and picks and dots land only
+    on items of the stage a select or vote stage draws from.
+    """
+    stages = {s.key: s for s in archive.stages}
+    groups = set(archive.groups)
+    people = {p.ref for p in archive.participants}
+    for stage_key in {c.stage for c in archive.clusters} | {
+        c.stage for c in archive.stage_controls
+    }:
+        _stage(stages, stage_key)
+    for group in {c.group for c in archive.clusters}:
+        _group(dict.fromkeys(groups), group)
+    piles: dict[str, ClusterIn] = {}
+    for pile in archive.clusters:
+        if pile.ref in piles:
+            raise Invalid(N_("The archive names cluster “%(ref)s” twice."), ref=pile.ref)
+        piles[pile.ref] = pile
+    by_ref: dict[str, NoteIn] = {}
+    twice: set[str] = set()
+    for item in archive.notes:
+        if item.ref in by_ref:
+            twice.add(item.ref)
+        by_ref[item.ref] = item
+    # Older archives may repeat a note reference nobody points at; only a pointer needs it unique.
+    pointed = {n.duplicate_of for n in archive.notes} | {
+        item.note for item in [*archive.selections, *archive.votes]
+    }
+    for ref in sorted(twice & {ref for ref in pointed if ref is not None}):
+        raise Invalid(N_("The archive names note “%(ref)s” twice."), ref=ref)
+    for item in archive.notes:
+        if item.cluster is not None:
+            pile = _ref(
+                piles, item.cluster, N_("The archive refers to an unknown cluster “%(ref)s”.")
+            )
+            if (pile.stage, pile.group) != (item.stage, item.group):
+                raise Invalid(
+                    N_("Note “%(note)s” sits in cluster “%(cluster)s” of another stage or group."),
+                    note=item.ref,
+                    cluster=pile.ref,
+                )
+        if item.duplicate_of is not None:
+            root = _ref(
+                by_ref, item.duplicate_of, N_("The archive refers to an unknown note “%(ref)s”.")
+            )
+            if (
+                root.ref == item.ref
+                or root.duplicate_of is not None
+                or (root.stage, root.group) != (item.stage, item.group)
+            ):
+                raise Invalid(
+                    N_("Note “%(note)s” cannot be a duplicate of note “%(of)s”."),
+                    note=item.ref,
+                    of=root.ref,
+                )
+    seen: set[tuple[str, ...]] = set()
+    for pick in archive.selections:
+        origin = _item_of(stages, piles, by_ref, stage_key=pick.stage, kind="select", item=pick)
+        if origin.group != pick.group:
+            raise Invalid(
+                N_("The archive picks “%(ref)s” for another group than its own."),
+                ref=pick.note or pick.cluster or "",
+            )
+        key = ("pick", pick.stage, pick.note or "", pick.cluster or "")
+        if key in seen:
+            raise Invalid(N_("The archive holds the same pick or vote twice."))
+        seen.add(key)
+    for vote in archive.votes:
+        _item_of(stages, piles, by_ref, stage_key=vote.stage, kind="vote", item=vote)
+        if vote.participant not in people:
+            raise Invalid(
+                N_("The archive refers to an unknown participant “%(ref)s”."),
+                ref=vote.participant[:40],
+            )
+        key = ("vote", vote.stage, vote.participant, vote.note or "", vote.cluster or "")
+        if key in seen:
+            raise Invalid(N_("The archive holds the same pick or vote twice."))
+        seen.add(key)
+    controlled: set[str] = set()
+    for control in archive.stage_controls:
+        if control.stage in controlled:
+            raise Invalid(N_("The archive sets stage “%(key)s” twice."), key=control.stage)
+        controlled.add(control.stage)
+        if control.dots_per_item > control.dots_per_person:
+            raise Invalid(N_("Dots on one item cannot exceed the dots each person has."))
+    if archive.presentation is not None:
+        shown = archive.presentation
+        for name in [*shown.order, *([shown.group] if shown.group is not None else [])]:
+            _group(dict.fromkeys(groups), name)
+        if len(set(shown.order)) != len(shown.order):
+            raise Invalid(N_("Each group can appear only once in the order."))
+
+
+def _item_of(
+    stages: dict[str, StageIn],
+    piles: dict[str, ClusterIn],
+    by_ref: dict[str, NoteIn],
+    *,
+    stage_key: str,
+    kind: str,
+    item: SelectionIn | VoteIn,
+) -> ClusterIn | NoteIn:
+    """The note or cluster a pick or a vote names, checked against the stage it draws from."""
+    stage = _stage(stages, stage_key)
+    if stage.kind != kind or not stage.draws_from:
+        raise Invalid(
+            N_("Stage “%(key)s” of the archive cannot hold picks or dots of this kind."),
+            key=stage.key,
+        )
+    if (item.note is None) == (item.cluster is None):
+        raise Invalid(N_("Choose either a note or a cluster."))
+    origin: ClusterIn | NoteIn
+    if item.note is not None:
+        origin = _ref(by_ref, item.note, N_("The archive refers to an unknown note “%(ref)s”."))
+    else:
+        origin = _ref(
+            piles, item.cluster or "", N_("The archive refers to an unknown cluster “%(ref)s”.")
+        )
+    if origin.stage != stage.draws_from:
+        raise Invalid(
+            N_("“%(ref)s” is not an item of stage “%(stage)s”."),
+            ref=origin.ref,
+            stage=stage.draws_from,
+        )
+    return origin
+
+
+def _stage(stages: dict[str, StageIn], key: str) -> StageIn:
+    if key not in stages:
+        raise Invalid(N_("This workshop has no stage “%(key)s”."), key=key[:64])
+    return stages[key]
+
+
+def _ref(known: dict[str, Any], ref: str, message: str) -> Any:
+    if ref not in known:
+        raise Invalid(message, ref=ref[:40])
+    return known[ref]
+
+
+def _restore_controls(
+    session: Session, *, workshop: Workshop, stages: dict[str, Stage], archive: ArchiveIn
+) -> None:
+    for item in archive.stage_controls:
+        stage = stages[item.stage]
+        session.add(
+            StageControl(
+                stage_id=stage.id,
+                workshop_id=workshop.id,
+                hidden=item.hidden,
+                dots_per_person=item.dots_per_person,
+                dots_per_item=item.dots_per_item,
+                timer_locks=item.timer_locks,
+            )
+        )
+        session.flush()
+        if item.hidden:
+            events.append(
+                session,
+                workshop_id=workshop.id,
+                type=kinds.STAGE_REVEALED,
+                payload={"stage": stage.key, "hidden": True, "notes": []},
+            )
+        if stage.kind == "vote":
+            events.append(
+                session,
+                workshop_id=workshop.id,
+                type=kinds.STAGE_VOTING,
+                payload={
+                    "stage": stage.key,
+                    "dots_per_person": item.dots_per_person,
+                    "dots_per_item": item.dots_per_item,
+                },
+            )
+
+
+def _restore_sorting(
+    session: Session,
+    *,
+    workshop: Workshop,
+    archive: ArchiveIn,
+    stages: dict[str, Stage],
+    groups: dict[str, Any],
+    people: dict[str, Participant],
+    placed: dict[str, Note],
+) -> None:
+    """Rebuild clusters, duplicates, moderation, picks, dots and the presenting order.
+
+    Each change appends the event the sorting screens would have sent for it, so a subscriber
+    replaying the log ends with the board the tables hold. Deleted notes get their place back
+    silently: the log already told subscribers they are gone.
+    """
+    members: dict[str, list[NoteIn]] = {}
+    for source in archive.notes:
+        if source.cluster is not None:
+            members.setdefault(source.cluster, []).append(source)
+    made: dict[str, Cluster] = {}
+    for item in archive.clusters:
+        stage, group = stages[item.stage], groups[item.group]
+        pile = Cluster(
+            workshop_id=workshop.id,
+            stage_id=stage.id,
+            group_id=group.id,
+            title=clusters.clean_title(item.title),
+            position=item.position,
+        )
+        session.add(pile)
+        session.flush()
+        inside = []
+        for source in members.get(item.ref, []):
+            note = placed[source.ref]
+            note.cluster_id = pile.id
+            note.position = source.position
+            session.add(note)
+            if note.deleted_at is None:
+                inside.append(note)
+        session.flush()
+        event = events.append(
+            session,
+            workshop_id=workshop.id,
+            type=kinds.CLUSTER_CREATED,
+            payload={
+                "stage": stage.key,
+                "group": group.name,
+                "cluster": clusters.cluster_json(pile, stage=stage, group=group),
+                "notes": [clusters.placement(note) for note in inside],
+            },
+        )
+        pile.created_seq = event.seq
+        session.add(pile)
+        made[item.ref] = pile
+    for source in archive.notes:
+        note = placed[source.ref]
+        if source.duplicate_of is None and source.moderated_at is None:
+            continue
+        note.duplicate_of = placed[source.duplicate_of].id if source.duplicate_of else None
+        note.moderated_at = source.moderated_at
+        session.add(note)
+        session.flush()
+        if note.deleted_at is not None:
+            continue
+        stage, group = stages[source.stage], groups[source.group]
+        if note.duplicate_of is not None:
+            events.append(
+                session,
+                workshop_id=workshop.id,
+                type=kinds.NOTE_DUPLICATE,
+                payload={
+                    "stage": stage.key,
+                    "group": group.name,
+                    "note_id": note.id,
+                    "duplicate_of": note.duplicate_of,
+                    "notes": [clusters.placement(note)],
+                },
+            )
+        if note.moderated_at is not None:
+            events.append(
+                session,
+                workshop_id=workshop.id,
+                type=kinds.NOTE_MODERATED,
+                payload={
+                    "stage": stage.key,
+                    "group": group.name,
+                    "note_id": note.id,
+                    "moderated": True,
+                    "note": reveal.full_note_json(session, note),
+                },
+            )
+    for pick in archive.selections:
+        note_id = placed[pick.note].id if pick.note else None
+        cluster_id = made[pick.cluster].id if pick.cluster else None
+        row = Selection(
+            workshop_id=workshop.id,
+            stage_id=stages[pick.stage].id,
+            group_id=groups[pick.group].id,
+            note_id=note_id,
+            cluster_id=cluster_id,
+        )
+        session.add(row)
+        session.flush()
+        event = events.append(
+            session,
+            workshop_id=workshop.id,
+            type=kinds.SELECTION_CHANGED,
+            payload={
+                "stage": pick.stage,
+                "group": pick.group,
+                "note_id": note_id,
+                "cluster_id": cluster_id,
+                "selected": True,
+            },
+        )
+        row.created_seq = event.seq
+        session.add(row)
+    group_name = {g.id: g.name for g in groups.values()}
+    for vote in archive.votes:
+        note_id = placed[vote.note].id if vote.note else None
+        cluster_id = made[vote.cluster].id if vote.cluster else None
+        stage = stages[vote.stage]
+        voter = people[vote.participant]
+        session.add(
+            Vote(
+                workshop_id=workshop.id,
+                stage_id=stage.id,
+                participant_id=voter.id,
+                note_id=note_id,
+                cluster_id=cluster_id,
+                dots=vote.dots,
+            )
+        )
+        session.flush()
+        item_group = placed[vote.note].group_id if vote.note else made[vote.cluster or ""].group_id
+        events.append(
+            session,
+            workshop_id=workshop.id,
+            type=kinds.VOTE_CHANGED,
+            payload={
+                "stage": stage.key,
+                "group": group_name[item_group],
+                "note_id": note_id,
+                "cluster_id": cluster_id,
+                "total": votes.item_total(
+                    session, stage_id=stage.id, note_id=note_id, cluster_id=cluster_id
+                ),
+                "participant_id": voter.id,
+                "dots": vote.dots,
+            },
+        )
+    if archive.presentation is not None:
+        shown = archive.presentation
+        session.add(
+            Presentation(
+                workshop_id=workshop.id,
+                group_id=groups[shown.group].id if shown.group is not None else None,
+                order=",".join(str(groups[name].id) for name in shown.order),
+            )
+        )
+        session.flush()
+        state = presentation.state_of(session, workshop.id)
+        events.append(
+            session,
+            workshop_id=workshop.id,
+            type=kinds.PRESENTATION_CHANGED,
+            payload={
+                "group": state.group.name if state.group else None,
+                "order": [g.name for g in state.order],
+            },
+        )
+    session.flush()
 
 
 def import_bytes(*, session: Session, raw: bytes, owner_id: int | None) -> Workshop:
