@@ -36,28 +36,20 @@ class FragmentRenderer:
         out: dict[Audience, list[Message]] = {audience: [] for audience in audiences}
         html_audiences = [a for a in audiences if a.kind in ("board", "phone")]
         for audience in audiences:
+            if audience.kind not in ("api", API_PARTICIPANT) or not batch:
+                continue
+            # Once per audience: a group's view is read once for the whole batch.
+            mine, keep = list(batch), None
+            if audience.group_id is not None:
+                view = visibility.group_view(session, batch[0].workshop_id, audience.group_id)
+                mine, keep = [e for e in batch if view.sees_event(e)], view.sees
             if audience.kind == "api":
                 out[audience] = [
-                    (e.seq, encode(seq=e.seq, event=e.type, data=e.payload))
-                    for e in batch
-                    if visibility.event_visible(session, e, group_id=audience.group_id)
+                    (e.seq, encode(seq=e.seq, event=e.type, data=e.payload)) for e in mine
                 ]
-        for audience in audiences:
-            if audience.kind == API_PARTICIPANT and batch:
-                # Once per group: that group's events, redacted for hidden and moderated notes.
-                mine = [
-                    e
-                    for e in batch
-                    if visibility.event_visible(session, e, group_id=audience.group_id)
-                ]
-                keep = (
-                    visibility.note_filter(session, batch[0].workshop_id, audience.group_id)
-                    if audience.group_id is not None
-                    else None
-                )
-                out[audience] = (
-                    sorting_fragments.participant_messages(session, mine, keep) if mine else []
-                )
+            elif mine:
+                # Participants: also redacted for hidden stages and moderated notes.
+                out[audience] = sorting_fragments.participant_messages(session, mine, keep)
         if not html_audiences or not batch:
             return out
         workshop = session.get(Workshop, batch[0].workshop_id)
