@@ -266,6 +266,34 @@ def _format_page(
 StageField = Annotated[list[str], Form()]
 
 
+def stage_columns(
+    stage_key: StageField,
+    stage_label: StageField,
+    stage_label_en: StageField,
+    stage_prompt: StageField,
+    stage_prompt_en: StageField,
+    stage_kind: StageField,
+    stage_scope: StageField,
+    stage_limit: StageField,
+    stage_draws_from: StageField,
+) -> list[list[str]]:
+    """The format editor's stage table as posted: one list per column, one entry per row."""
+    return [
+        stage_key,
+        stage_label,
+        stage_label_en,
+        stage_prompt,
+        stage_prompt_en,
+        stage_kind,
+        stage_scope,
+        stage_limit,
+        stage_draws_from,
+    ]
+
+
+StageColumnsDep = Annotated[list[list[str]], Depends(stage_columns)]
+
+
 def _stages_from_form(
     key: list[str],
     label: list[str],
@@ -343,30 +371,11 @@ def create_format(
     request: Request,
     user: PageAdminDep,
     session: SessionDep,
-    stage_key: StageField,
-    stage_label: StageField,
-    stage_label_en: StageField,
-    stage_prompt: StageField,
-    stage_prompt_en: StageField,
-    stage_kind: StageField,
-    stage_scope: StageField,
-    stage_limit: StageField,
-    stage_draws_from: StageField,
+    columns: StageColumnsDep,
     key: Annotated[str, Form(max_length=64)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     name_en: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    columns = [
-        stage_key,
-        stage_label,
-        stage_label_en,
-        stage_prompt,
-        stage_prompt_en,
-        stage_kind,
-        stage_scope,
-        stage_limit,
-        stage_draws_from,
-    ]
     form = {"key": key, "name": name, "name_en": name_en}
     return _save_format(request, session, user, None, form, columns)
 
@@ -377,30 +386,11 @@ def update_format(
     format_id: IdPath,
     user: PageAdminDep,
     session: SessionDep,
-    stage_key: StageField,
-    stage_label: StageField,
-    stage_label_en: StageField,
-    stage_prompt: StageField,
-    stage_prompt_en: StageField,
-    stage_kind: StageField,
-    stage_scope: StageField,
-    stage_limit: StageField,
-    stage_draws_from: StageField,
+    columns: StageColumnsDep,
     name: Annotated[str, Form(max_length=200)] = "",
     name_en: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     format_store.get_stored(session, format_id)
-    columns = [
-        stage_key,
-        stage_label,
-        stage_label_en,
-        stage_prompt,
-        stage_prompt_en,
-        stage_kind,
-        stage_scope,
-        stage_limit,
-        stage_draws_from,
-    ]
     form = {"key": "", "name": name, "name_en": name_en}
     return _save_format(request, session, user, format_id, form, columns)
 
