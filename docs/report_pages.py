@@ -1,6 +1,6 @@
 """Render page 1 of the sample workshop's Word and PDF reports as PNGs for the README.
 
-Replays ``shared/samples/open-meeting-2017.json`` into a throw-away database, downloads the
+Replays ``tests/fixtures/open-meeting-2017.json`` into a throw-away database, downloads the
 ``.docx`` and ``.pdf``, converts the Word file with LibreOffice and both PDFs with pdftoppm.
 Needs ``apt-get install libreoffice-writer-nogui poppler-utils fonts-noto-cjk``; CI never runs it.
 

@@ -19,7 +19,7 @@ import httpx
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT.parent / "shared" / "samples" / "open-meeting-2017.json"
+SAMPLE = ROOT / "tests" / "fixtures" / "open-meeting-2017.json"
 PASSWORD = "screenshot-password"  # noqa: S105  (a throw-away server on loopback)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

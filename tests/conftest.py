@@ -28,7 +28,7 @@ from app.settings import ROOT, Settings
 ADMIN_PASSWORD = "admin-pass-for-tests"
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SAMPLE = ROOT.parent / "shared" / "samples" / "open-meeting-2017.json"
+SAMPLE = Path(__file__).parent / "fixtures" / "open-meeting-2017.json"
 
 
 def pytest_configure(config: pytest.Config) -> None:

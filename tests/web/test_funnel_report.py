@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from app.settings import ROOT
+from tests.conftest import SAMPLE
 from tests.factories import bearer, join, open_stage, post_note
 from tests.sorting_factories import api, make_recorder, running_workshop
-
-SAMPLE = ROOT.parent / "shared" / "samples" / "open-meeting-2017.json"
 
 
 def _report_sections(markdown: str) -> dict[str, dict[str, list[str]]]:
