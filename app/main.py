@@ -20,6 +20,7 @@ from app.domain import accounts
 from app.errors import DomainError
 from app.live import events
 from app.live.bus import make_bus
+from app.live.deadline_keeper import DeadlineKeeper
 from app.live.hub import Hub
 from app.security import Signer
 from app.settings import Settings, get_settings
@@ -121,11 +122,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 flush=True,
             )
         await bus.start(app.state.hub.wake)
+        keeper = DeadlineKeeper(db)
+        if settings.deadline_keeper:
+            keeper.start()
         app.state.ready = True
         try:
             yield
         finally:
             app.state.ready = False
+            await keeper.stop()
             await app.state.hub.close()
             await bus.stop()
             db.dispose()

@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -297,7 +298,7 @@ class Vote(SQLModel, table=True):
 
 
 class StageControl(SQLModel, table=True):
-    """What the facilitator sets on a stage while running it: reveal, dots, timer."""
+    """What the facilitator sets on a stage while running it: reveal, dots, timer, sorting."""
 
     __tablename__ = "stage_control"
 
@@ -308,6 +309,9 @@ class StageControl(SQLModel, table=True):
     dots_per_item: int = 3
     timer_ends_at: datetime | None = None
     timer_locks: bool = False
+    # Organising (clusters, moves, duplicates, picks) runs until the facilitator ends it; locking
+    # posting does not end it, because grouping the notes is what follows the writing time.
+    sorting_done: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class Presentation(SQLModel, table=True):

@@ -53,6 +53,9 @@ class StageControlOut(BaseModel):
     dots_per_item: int
     timer_ends_at: str | None = None
     timer_locks: bool = False
+    sorting: str = Field(
+        "open", description="“not_started” (never opened), “open”, or “done” (frozen)"
+    )
 
 
 class PresentationOut(BaseModel):
@@ -152,6 +155,10 @@ class VotingIn(BaseModel):
 
 class RevealIn(BaseModel):
     hidden: bool
+
+
+class SortingIn(BaseModel):
+    done: bool = Field(description="true freezes clusters, moves and picks; false reopens them")
 
 
 class ModerationIn(BaseModel):

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Streams also look at the database this often, repairing any wake-up the bus lost.
     sse_poll_seconds: float = 15.0
     sse_max_replay: int = 1000
+    # Close posting at a locking countdown's zero from a background task (pages also catch up
+    # on their own when they read a workshop after the deadline).
+    deadline_keeper: bool = True
     default_locale: str = "ja"
     # Security and retention (see docs/security.md for why these numbers).
     staff_session_hours: int = 12

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.domain import layouts, workshops
+from app.domain import layouts, records, workshops
 from app.domain import notes as notes_domain
 from app.live import events
 from app.models import Group, Note, Participant, Stage, Workshop
@@ -33,6 +33,9 @@ class Board:
     # Live sorting: group id → layouts.Layout of the current stage, and layouts.Live.
     sorting: dict[int, Any] = field(default_factory=dict)
     live: Any = None
+    # A Q&A stage shows the questions instead of note columns; a feedback stage how many came.
+    questions: list[records.QuestionWithAnswers] = field(default_factory=list)
+    feedback_count: int = 0
 
     def column(self, group_id: int) -> Column | None:
         return next((column for column in self.columns if column.group.id == group_id), None)
@@ -56,6 +59,10 @@ def board(session: Session, workshop: Workshop, *, group_id: int | None = None) 
     state.live = layouts.live_of(session, workshop, current)
     if current is None:
         return state
+    if current.kind == "qa":
+        state.questions = records.questions_of(session, workshop.id)
+    elif current.kind == "feedback":
+        state.feedback_count = len(records.feedback_of(session, workshop.id))
     shown = [g for g in groups if group_id is None or g.id == group_id]
     notes = notes_domain.live_notes(session, workshop_id=workshop.id, stage_id=current.id)
     state.authors = authors_of(session, notes)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from app.domain import organisers, positions, workshops
+from app.domain import organisers, positions, stage_states, workshops
 from app.domain.notes import Actor
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
@@ -82,7 +82,7 @@ def create_cluster(
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     target_group = workshops.find_group(session, workshop.id, group)
     organisers.require_organiser(actor, target_group.id)
-    organisers.require_open(stage)
+    stage_states.require_sortable(session, stage)
     notes = [_live_note(session, workshop, note_id) for note_id in dict.fromkeys(note_ids)]
     for note in notes:
         _require_same_place(note, stage_id=stage.id, group_id=target_group.id)
@@ -236,7 +236,7 @@ def move_note(
     stage = session.get(Stage, note.stage_id)
     group = session.get(Group, note.group_id)
     organisers.require_organiser(actor, note.group_id)
-    organisers.require_open(stage)
+    stage_states.require_sortable(session, stage)
     if cluster_id is None:
         _place(session, note, cluster_id=None, position="")
     else:
@@ -272,7 +272,7 @@ def mark_duplicate(
     stage = session.get(Stage, note.stage_id)
     group = session.get(Group, note.group_id)
     organisers.require_organiser(actor, note.group_id)
-    organisers.require_open(stage)
+    stage_states.require_sortable(session, stage)
     changed = [note]
     if duplicate_of in (None, ""):
         note.duplicate_of = None
@@ -368,7 +368,7 @@ def _cluster_in_place(
     cluster = _live_cluster(session, workshop, cluster_id)
     organisers.require_organiser(actor, cluster.group_id)
     stage = session.get(Stage, cluster.stage_id)
-    organisers.require_open(stage)
+    stage_states.require_sortable(session, stage)
     return cluster, stage, session.get(Group, cluster.group_id)
 
 

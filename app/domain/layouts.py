@@ -70,6 +70,8 @@ class Layout:
     stage: Stage
     mode: str
     hidden: bool = False
+    # Sorting was ended (or never started): organising controls are not offered.
+    frozen: bool = False
     clusters: list[Pile] = field(default_factory=list)
     loose: list[Item] = field(default_factory=list)
     added: list[Item] = field(default_factory=list)
@@ -108,6 +110,14 @@ class Live:
     presentation: presentation.State
     control: StageControl | None
     source: Stage | None
+    stage: Stage | None = None
+
+    @property
+    def sorting(self) -> str | None:
+        """The current stage's sorting state (``stage_controls.SORTING_*``)."""
+        if self.stage is None:
+            return None
+        return stage_controls.sorting_state(self.stage, self.control)
 
     @property
     def timer_ends_at(self) -> str | None:
@@ -130,6 +140,7 @@ def live_of(session: Session, workshop: Workshop, current: Stage | None) -> Live
         presentation=presentation.state_of(session, workshop.id),
         control=stage_controls.peek(session, current) if current is not None else None,
         source=source,
+        stage=current,
     )
 
 
@@ -159,6 +170,10 @@ def _build(
     groups: Sequence[Group],
 ) -> dict[int, Layout]:
     control = stage_controls.peek(session, shown)
+    frozen = (
+        stage_controls.sorting_state(current, stage_controls.peek(session, current))
+        != stage_controls.SORTING_OPEN
+    )
     notes = notes_domain.live_notes(session, workshop_id=workshop.id, stage_id=shown.id)
     piles = clusters_domain.live_clusters(session, workshop_id=workshop.id, stage_id=shown.id)
     added = (
@@ -185,7 +200,7 @@ def _build(
     by_person = {p.id: p for p in people}
     layouts: dict[int, Layout] = {}
     for group in groups:
-        layout = Layout(group=group, stage=shown, mode=mode, hidden=control.hidden)
+        layout = Layout(group=group, stage=shown, mode=mode, hidden=control.hidden, frozen=frozen)
         layout.authors = by_person
         layout.members = [p for p in people if p.group_id == group.id]
         layout.recorders = [p for p in layout.members if p.role == "recorder"]

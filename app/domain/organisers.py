@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 
 from app.domain import workshops
 from app.domain.notes import Actor
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.live import events
 from app.live import sorting_events as kinds
-from app.models import Group, Participant, Stage, Workshop
+from app.models import Group, Participant, Workshop
 
 ROLES = ("member", "recorder")
 
@@ -29,15 +29,6 @@ def require_organiser(actor: Actor, group_id: int) -> None:
         raise Forbidden(N_("Only the group's recorder or the facilitator can organise notes."))
     if participant.group_id != group_id:
         raise Forbidden(N_("A recorder can only organise their own group's notes."))
-
-
-def require_open(stage: Stage) -> None:
-    """A locked or not yet opened stage is frozen: nobody reorganises it."""
-    if stage.status != "open":
-        raise Conflict(
-            N_("The stage “%(stage)s” is locked; its notes cannot be changed now."),
-            stage=stage.label,
-        )
 
 
 def set_role(

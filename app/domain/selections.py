@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from app.domain import clusters, organisers, workshops
+from app.domain import clusters, organisers, stage_states, workshops
 from app.domain import notes as notes_domain
 from app.domain.notes import Actor
 from app.errors import Conflict, Invalid
@@ -62,7 +62,7 @@ def set_selected(
     if item.stage_id != source.id:
         raise Conflict(N_("Only items of “%(stage)s” can be picked here."), stage=source.label)
     organisers.require_organiser(actor, item.group_id)
-    organisers.require_open(stage)
+    stage_states.require_sortable(session, stage)
     statement = select(Selection).where(Selection.stage_id == stage.id)
     if note_id is not None:
         statement = statement.where(Selection.note_id == item.id)

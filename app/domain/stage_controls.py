@@ -30,3 +30,17 @@ def peek(session: Session, stage: Stage) -> StageControl:
     return session.get(StageControl, stage.id) or StageControl(
         stage_id=stage.id, workshop_id=stage.workshop_id
     )
+
+
+SORTING_NOT_STARTED = "not_started"
+SORTING_OPEN = "open"
+SORTING_DONE = "done"
+
+
+def sorting_state(stage: Stage, control: StageControl | None) -> str:
+    """``not_started`` before the stage was first opened, then ``open`` until marked ``done``."""
+    if stage.status == "pending":
+        return SORTING_NOT_STARTED
+    if control is not None and control.sorting_done:
+        return SORTING_DONE
+    return SORTING_OPEN

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
+from app.domain import stage_controls
 from app.domain import text as text_domain
 from app.domain.formats import StageSpec, validate_stages
 from app.errors import Invalid, NotFound
@@ -206,7 +207,7 @@ def open_stage(*, session: Session, workshop: Workshop, key: str) -> StageChange
     session.add(target)
     workshop.current_stage_key = target.key
     session.add(workshop)
-    return _stage_changed(session, workshop)
+    return announce_stages(session, workshop)
 
 
 def set_posting_locked(*, session: Session, workshop: Workshop, locked: bool) -> StageChanged:
@@ -221,19 +222,34 @@ def set_posting_locked(*, session: Session, workshop: Workshop, locked: bool) ->
             raise Invalid(N_("This stage cannot be changed that way now."))
         stage.status = wanted
         session.add(stage)
-    return _stage_changed(session, workshop)
+    return announce_stages(session, workshop)
 
 
-def _stage_changed(session: Session, workshop: Workshop) -> StageChanged:
+def announce_stages(
+    session: Session, workshop: Workshop, *, reason: str | None = None
+) -> StageChanged:
+    """Append the one event that carries every stage's posting and sorting state.
+
+    ``reason`` says why when it was not the facilitator's click (``"timer"``: a countdown hit
+    zero), so a screen may say so.
+    """
     session.flush()
     stages = stages_of(session, workshop.id)
+    controls = stage_controls.controls_of(session, workshop.id)
+    payload: dict[str, object] = {
+        "current_stage": workshop.current_stage_key,
+        "stages": [
+            {
+                "key": stage.key,
+                "status": stage.status,
+                "sorting": stage_controls.sorting_state(stage, controls.get(stage.id)),
+            }
+            for stage in stages
+        ],
+    }
+    if reason is not None:
+        payload["reason"] = reason
     event = events.append(
-        session,
-        workshop_id=workshop.id,
-        type=events.STAGE_CHANGED,
-        payload={
-            "current_stage": workshop.current_stage_key,
-            "stages": [{"key": stage.key, "status": stage.status} for stage in stages],
-        },
+        session, workshop_id=workshop.id, type=events.STAGE_CHANGED, payload=payload
     )
     return StageChanged(event_seq=event.seq, current_stage=workshop.current_stage_key)

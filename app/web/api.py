@@ -20,6 +20,7 @@ from app.domain import (
 )
 from app.errors import Invalid, Unauthorized
 from app.i18n import N_
+from app.live import deadline_keeper
 from app.schemas import (
     CurrentStageIn,
     FormatOut,
@@ -142,12 +143,13 @@ def create_workshop(
 
 
 @router.get("/workshops/{workshop_id}", response_model=SortedSnapshot, name="api:workshop")
-def get_workshop(access: WorkshopActorDep, session: SessionDep) -> dict:
+def get_workshop(request: Request, access: WorkshopActorDep, session: SessionDep) -> dict:
     """The workshop as it is now; resume its event stream after ``last_seq``.
 
     A participant sees their own group's notes and those of plenary stages, and of hidden
     stages only their own; moderated notes not at all.
     """
+    deadline_keeper.catch_up(request.app.state.db, session, access.workshop.id)
     snapshot = sorting_snapshot.snapshot(session, access.workshop, access.actor)
     if access.actor.participant is not None:
         group_id = access.actor.participant.group_id

@@ -16,6 +16,7 @@ from app.domain import (
     reveal,
     selections,
     stage_controls,
+    stage_states,
     timers,
     votes,
     workshops,
@@ -36,6 +37,7 @@ from app.schemas_sorting import (
     RoleIn,
     SelectionIn,
     SelectionResult,
+    SortingIn,
     StageControlOut,
     SuggestionOut,
     TimerIn,
@@ -240,6 +242,18 @@ def set_reveal(
     return _control_out(session, stage)
 
 
+@router.put("/stages/{stage_key}/sorting", response_model=StageControlOut, name="api:sorting")
+def set_sorting(
+    stage_key: str, body: SortingIn, workshop: ApiRunnerWorkshopDep, session: SessionDep
+) -> dict:
+    """End sorting in a stage (``done: true``) or let it resume; posting is not affected."""
+    stage_states.set_sorting_done(
+        session=session, workshop=workshop, stage_key=stage_key, done=body.done
+    )
+    session.commit()
+    return _control_out(session, workshops.stage_by_key(session, workshop.id, stage_key))
+
+
 @router.put("/stages/{stage_key}/timer", response_model=StageControlOut, name="api:timer")
 def set_timer(
     stage_key: str, body: TimerIn, workshop: ApiRunnerWorkshopDep, session: SessionDep
@@ -326,4 +340,5 @@ def _control_out(session: SessionDep, stage: Stage) -> dict:
         "dots_per_item": control.dots_per_item,
         "timer_ends_at": timers.iso(control.timer_ends_at),
         "timer_locks": control.timer_locks,
+        "sorting": stage_controls.sorting_state(stage, control),
     }

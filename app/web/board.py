@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from app.domain import boards, notes, workshops
 from app.exports import markdown
+from app.live import deadline_keeper
 from app.models import Workshop
 from app.web import links
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
@@ -26,6 +27,7 @@ def board_page(
     session: SessionDep,
     group: Annotated[int | None, Query()] = None,
 ) -> Response:
+    deadline_keeper.catch_up(request.app.state.db, session, workshop.id)
     state = boards.board(session, workshop, group_id=group)
     focus = next((g for g in state.groups if g.id == group), None)
     return render(
@@ -47,6 +49,7 @@ def board_live(
     group: Annotated[int | None, Query()] = None,
 ) -> Response:
     """The live region alone, fetched after every (re)connect of the event stream."""
+    deadline_keeper.catch_up(request.app.state.db, session, workshop.id)
     state = boards.board(session, workshop, group_id=group)
     return render(request, "board/_live.html", state=state, seq=state.seq, oob=True, focus_id=group)
 

@@ -15,13 +15,19 @@ from jinja2 import Environment
 from sqlmodel import Session
 
 from app import i18n
-from app.domain import boards, visibility
+from app.domain import boards, records, visibility
 from app.live import events, sorting_events
 from app.live.hub import Audience, Message, encode
 from app.models import Event, Workshop
 from app.web import sorting_fragments
 
 PATCH = "patch"
+RECORD_PATCHES = {
+    records.QUESTION_ASKED: "board/_questions.html",
+    records.QUESTION_ANSWERED: "board/_questions.html",
+    records.QUESTION_UPDATED: "board/_questions.html",
+    records.FEEDBACK_GIVEN: "board/_feedback.html",
+}
 API_PARTICIPANT = "api_participant"
 """API clients holding a participant token: payloads filtered by ``reveal.redact``."""
 
@@ -85,12 +91,22 @@ class FragmentRenderer:
                 seq=event.seq,
                 column=state.column(audience.group_id or 0),
             )
+        if event.type in RECORD_PATCHES and audience.kind == "board":
+            return self._records_patch(event, state)
         if event.type == events.PARTICIPANT_JOINED and audience.kind == "board":
             count = self.render("board/_count.html", state=state, oob=True)
             # The column lists its members, for choosing the recorder.
             column = sorting_fragments.column_patch(self, event, payload, audience, state)
             return count + ("\n" + column if column else "")
         return None
+
+    def _records_patch(self, event: Event, state: boards.Board) -> str | None:
+        """A Q&A stage redraws its question list; a feedback stage its count."""
+        kind = state.current.kind if state.current is not None else None
+        template = RECORD_PATCHES[event.type]
+        if kind != ("feedback" if event.type == records.FEEDBACK_GIVEN else "qa"):
+            return None
+        return self.render(template, state=state, seq=event.seq, oob=True)
 
     def _note_patch(
         self, event: Event, payload: dict[str, Any], audience: Audience, state: boards.Board

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.domain import boards, notes, participants, records, workshops
 from app.errors import DomainError
 from app.i18n import gettext
+from app.live import deadline_keeper
 from app.models import Participant, Workshop
 from app.web import ratelimit
 from app.web.deps import PageParticipantDep, SessionDep, WorkshopDep, participant_cookie
@@ -101,6 +102,7 @@ def join_post(
 def home(
     request: Request, workshop: WorkshopDep, participant: PageParticipantDep, session: SessionDep
 ) -> Response:
+    deadline_keeper.catch_up(request.app.state.db, session, workshop.id)
     state = boards.board(session, workshop, group_id=participant.group_id)
     group = workshops.find_group(session, workshop.id, participant.group_id)
     return render(
@@ -122,6 +124,7 @@ def live(
     request: Request, workshop: WorkshopDep, participant: PageParticipantDep, session: SessionDep
 ) -> Response:
     """Everything live on the phone, as out-of-band patches: fetched after every (re)connect."""
+    deadline_keeper.catch_up(request.app.state.db, session, workshop.id)
     state = boards.board(session, workshop, group_id=participant.group_id)
     return render(
         request,

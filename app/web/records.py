@@ -39,7 +39,7 @@ def ask_question(
     organization: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     try:
-        records.ask_question(
+        question = records.ask_question(
             session=session,
             workshop=workshop,
             actor=Actor(participant=participant),
@@ -50,7 +50,8 @@ def ask_question(
         session.rollback()
         return _phone(request, session, workshop, participant, exc, question_draft=text)
     session.commit()
-    return _back_to_phone(request, workshop)
+    sent = {"kind": "qa", "text": question.text, "organization": question.organization}
+    return _sent(request, session, workshop, participant, sent)
 
 
 @router.post("/w/{workshop_id}/p/feedback", name="participant:give_feedback")
@@ -63,7 +64,7 @@ def give_feedback(
     rating: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
     try:
-        records.give_feedback(
+        feedback = records.give_feedback(
             session=session,
             workshop=workshop,
             actor=Actor(participant=participant),
@@ -74,7 +75,8 @@ def give_feedback(
         session.rollback()
         return _phone(request, session, workshop, participant, exc)
     session.commit()
-    return _back_to_phone(request, workshop)
+    sent = {"kind": "feedback", "text": feedback.text, "rating": feedback.rating}
+    return _sent(request, session, workshop, participant, sent)
 
 
 def _rating(raw: str) -> int | None:
@@ -85,12 +87,33 @@ def _rating(raw: str) -> int | None:
     return int(raw.strip())
 
 
-def _back_to_phone(request: Request, workshop: Workshop) -> Response:
-    home = str(request.app.url_path_for("participant:home", workshop_id=workshop.id))
+def _sent(
+    request: Request,
+    session: Session,
+    workshop: Workshop,
+    participant: Participant,
+    sent: dict[str, Any],
+) -> Response:
+    """Say what was sent, on the phone page (or just its records region for htmx)."""
+    state = boards.board(session, workshop, group_id=participant.group_id)
+    context: dict[str, Any] = {
+        "state": state,
+        "me": participant,
+        "seq": state.seq,
+        "sent": sent,
+        "feedback": records.feedback_by(
+            session, workshop_id=workshop.id, participant_id=participant.id
+        ),
+    }
     if is_htmx(request):
-        # Load the phone page afresh: the form is cleared and the thank-you shows.
-        return Response(status_code=200, headers={"HX-Redirect": home})
-    return RedirectResponse(home, 303)
+        return render(request, "participant/_records.html", oob=False, **context)
+    return render(
+        request,
+        "participant/home.html",
+        group=workshops.find_group(session, workshop.id, participant.group_id),
+        column=state.column(participant.group_id),
+        **context,
+    )
 
 
 def _phone(

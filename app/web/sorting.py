@@ -21,6 +21,7 @@ from app.domain import (
     reveal,
     selections,
     stage_controls,
+    stage_states,
     timers,
     votes,
     workshops,
@@ -341,6 +342,24 @@ def set_reveal(
         workshop,
         lambda: reveal.set_hidden(
             session=session, workshop=workshop, stage_key=stage_key, hidden=hidden
+        ),
+    )
+
+
+@router.post("/w/{workshop_id}/sort/stages/{stage_key}/sorting", name="sorting:sorting_done")
+def set_sorting_done(
+    request: Request,
+    stage_key: str,
+    workshop: PageRunnerWorkshopDep,
+    session: SessionDep,
+    done: Annotated[bool, Form()],
+) -> Response:
+    return _staff(
+        request,
+        session,
+        workshop,
+        lambda: stage_states.set_sorting_done(
+            session=session, workshop=workshop, stage_key=stage_key, done=done
         ),
     )
 

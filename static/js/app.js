@@ -69,11 +69,29 @@
     var button = document.getElementById("post-submit");
     if (!stage || !button) return;
     button.disabled = stage.getAttribute("data-open") !== "1";
+    // Q&A and feedback stages have their own form; the note form would only confuse.
+    var kind = stage.getAttribute("data-kind");
+    var form = document.getElementById("post-form");
+    if (form) form.hidden = kind === "qa" || kind === "feedback";
   }
+
+  // The records form is drawn once for the whole group: fill in this phone's organisation.
+  function prefillOrganisation() {
+    var org = document.body.getAttribute("data-org");
+    if (!org) return;
+    document.querySelectorAll("input[data-prefill-org]").forEach(function (input) {
+      if (!input.value && !input.dataset.touched) input.value = org;
+    });
+  }
+  document.addEventListener("input", function (evt) {
+    var el = evt.target;
+    if (el && el.matches && el.matches("input[data-prefill-org]")) el.dataset.touched = "1";
+  });
 
   function afterContentChange() {
     markMine(document);
     syncPostingState();
+    prefillOrganisation();
   }
   document.addEventListener("htmx:afterSettle", afterContentChange);
   document.addEventListener("htmx:oobAfterSwap", afterContentChange);

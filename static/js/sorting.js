@@ -95,7 +95,9 @@
     syncRole();
     var disabled = !canOrganise();
     (root || document).querySelectorAll("[data-sortable]").forEach(function (list) {
-      if (list._fusenSortable) { list._fusenSortable.option("disabled", disabled); return; }
+      // Sorting the facilitator marked done is frozen on every screen.
+      var off = disabled || !!list.closest(".sort-area.frozen");
+      if (list._fusenSortable) { list._fusenSortable.option("disabled", off); return; }
       var area = list.closest(".sort-area");
       var group = area ? area.getAttribute("data-group") : "x";
       var kind = list.getAttribute("data-sortable");
@@ -105,7 +107,7 @@
         delay: 150,
         delayOnTouchOnly: true,
         animation: 120,
-        disabled: disabled,
+        disabled: off,
         filter: "input, textarea, select, button, summary, a, label",
         preventOnFilter: false,
         emptyInsertThreshold: 24

@@ -334,6 +334,7 @@ DECLARED: dict[str, Probe] = {
         json=lambda w, t: {"dots_per_person": 3, "dots_per_item": 3},
     ),
     "api:reveal": Probe(RUNNER, json=lambda w, t: {"hidden": False}),
+    "api:sorting": Probe(RUNNER, json=lambda w, t: {"done": False}),
     "api:timer": Probe(RUNNER, json=lambda w, t: {"seconds": 600, "lock_at_zero": False}),
     "api:moderate_note": Probe(RUNNER, json=lambda w, t: {"moderated": True}, note=True),
     "api:participant_role": Probe(RUNNER, json=lambda w, t: {"role": "member"}),
@@ -363,6 +364,7 @@ DECLARED: dict[str, Probe] = {
     ),
     # Live sorting, board forms: running the room
     "sorting:reveal": Probe(RUNNER, body=lambda w, t: {"hidden": "false"}),
+    "sorting:sorting_done": Probe(RUNNER, body=lambda w, t: {"done": "false"}),
     "sorting:voting": Probe(
         RUNNER,
         on=VOTING,

@@ -191,7 +191,7 @@ def test_moving_a_note_into_another_groups_cluster_is_refused_with_a_reason(clie
     assert _note(_board(client, ws), note["id"])["cluster_id"] is None
 
 
-def test_a_locked_stage_cannot_be_reorganised(client):
+def test_a_stage_whose_sorting_is_done_cannot_be_reorganised(client):
     ws = running_workshop(client)
     member = join(client, ws["code"], "1G")["token"]
     note = post_note(client, member, ws["id"], "shared_issues", "メモ")
@@ -203,6 +203,14 @@ def test_a_locked_stage_cannot_be_reorganised(client):
         json={"stage": "shared_issues", "group": "1G"},
     ).json()
     api(client, ws["staff"], "PUT", f"/workshops/{ws['id']}/posting", json={"locked": True})
+    done = api(
+        client,
+        ws["staff"],
+        "PUT",
+        f"/workshops/{ws['id']}/stages/shared_issues/sorting",
+        json={"done": True},
+    )
+    assert done.json()["sorting"] == "done"
     response = api(
         client,
         ws["staff"],
@@ -211,7 +219,7 @@ def test_a_locked_stage_cannot_be_reorganised(client):
         json={"cluster_id": cluster["id"]},
     )
     assert response.status_code == 409
-    assert "locked" in response.json()["detail"]
+    assert "done" in response.json()["detail"]
 
 
 def test_bad_cluster_input_is_a_readable_422_not_a_500(client):
