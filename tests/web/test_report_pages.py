@@ -234,7 +234,9 @@ def test_pages_need_a_staff_login(client):
         assert response.status_code == 303 and "/login" in response.headers["location"]
 
 
-def test_phone_question_sent_by_htmx_reloads_the_page_or_shows_just_the_reason(client, running):
+def test_phone_question_sent_by_htmx_confirms_what_was_sent_or_shows_just_the_reason(
+    client, running
+):
     token, created, member = running
     phone = client.__class__(client.app, headers={"Accept-Language": "en"})
     phone.cookies.set(f"fusen_p{created['id']}", member["token"])
@@ -242,7 +244,11 @@ def test_phone_question_sent_by_htmx_reloads_the_page_or_shows_just_the_reason(c
     url = f"/w/{created['id']}/p/questions"
     sent = form_post(phone, url, {"text": "質問です"}, headers={"HX-Request": "true"})
     assert sent.status_code == 200
-    assert sent.headers["hx-redirect"] == f"/w/{created['id']}/p"
+    region = page(sent)
+    assert region.get("id") == "phone-records"
+    confirmation = region.xpath("//*[@data-testid='sent-confirmation']")[0]
+    assert "Sent" in confirmation.text_content()
+    assert confirmation.xpath(".//blockquote")[0].text_content() == "質問です"
     refused = form_post(phone, url, {"text": " "}, headers={"HX-Request": "true"})
     assert refused.status_code == 422
     assert page(refused).text_content().strip() == "“Question” cannot be empty."
