@@ -11,6 +11,30 @@ from app.i18n import N_
 KINDS = ("post", "select", "vote", "qa", "feedback")
 POSTABLE_KINDS = ("post", "select")
 SCOPES = ("group", "plenary")
+# What the format editor shows for each kind and scope: a label and one line on what it does.
+KIND_CHOICES: dict[str, tuple[str, str]] = {
+    "post": (N_("Write notes"), N_("Each table writes sticky notes, then groups them.")),
+    "select": (
+        N_("Pick from an earlier stage"),
+        N_("Tables pick notes or clusters of the stage in “Draws from” and may add new ones."),
+    ),
+    "vote": (
+        N_("Dot vote"),
+        N_("Everyone puts dots on the items of the stage in “Draws from”."),
+    ),
+    "qa": (
+        N_("Questions and answers"),
+        N_("Phones send questions; the screen shows them to everyone."),
+    ),
+    "feedback": (
+        N_("Impressions (feedback)"),
+        N_("Everyone sends their impressions and a rating, for the report."),
+    ),
+}
+SCOPE_CHOICES: dict[str, tuple[str, str]] = {
+    "group": (N_("Each table"), N_("Every table writes in its own column.")),
+    "plenary": (N_("Whole room"), N_("One column shared by everyone in the room.")),
+}
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_STAGES = 30
 

@@ -3,6 +3,7 @@ co-facilitators, closing, retention and purging."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -19,7 +20,24 @@ from app.web.pages import render, render_error
 router = APIRouter(include_in_schema=False)
 
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+# Empty stage rows a new format starts with; more are added in place ("Add a stage").
 BLANK_STAGE_ROWS = 3
+MAX_STAGE_ROWS = formats.MAX_STAGES + 10
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One row of the stage table exactly as typed, to show the form again unchanged."""
+
+    key: str = ""
+    label: str = ""
+    label_en: str = ""
+    prompt: str = ""
+    prompt_en: str = ""
+    kind: str = "post"
+    scope: str = "group"
+    per_person_limit: str = ""
+    draws_from: str = ""
 
 
 def page_admin(user: PageStaffDep) -> User:
@@ -248,7 +266,7 @@ def _format_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    rows = [*stages, *([None] * BLANK_STAGE_ROWS)]
+    rows = list(stages) if stages else [StageRow()] * BLANK_STAGE_ROWS
     return render(
         request,
         "admin/format_edit.html",
@@ -257,8 +275,9 @@ def _format_page(
         format_id=format_id,
         form=form,
         rows=rows,
-        kinds=formats.KINDS,
-        scopes=formats.SCOPES,
+        blank_row=StageRow(),
+        kinds=formats.KIND_CHOICES,
+        scopes=formats.SCOPE_CHOICES,
         error=error,
     )
 
@@ -308,7 +327,7 @@ def _stages_from_form(
     columns = [key, label, label_en, prompt, prompt_en, kind, scope, limit, draws_from]
     if len({len(column) for column in columns}) != 1:
         raise Invalid(N_("The stage table was not sent whole. Reload the page and try again."))
-    if len(key) > formats.MAX_STAGES + BLANK_STAGE_ROWS:
+    if len(key) > MAX_STAGE_ROWS:
         raise Invalid(N_("A workshop can have at most %(max)s stages."), max=formats.MAX_STAGES)
     specs = []
     for k, lab, lab_en, pr, pr_en, kd, sc, lim, dr in zip(*columns, strict=True):
@@ -333,6 +352,36 @@ def _stages_from_form(
     return specs
 
 
+def _rows_as_typed(columns: list[list[str]]) -> list[StageRow]:
+    if len({len(column) for column in columns}) != 1:
+        raise Invalid(N_("The stage table was not sent whole. Reload the page and try again."))
+    if len(columns[0]) > MAX_STAGE_ROWS:
+        raise Invalid(N_("A workshop can have at most %(max)s stages."), max=formats.MAX_STAGES)
+    return [StageRow(*values) for values in zip(*columns, strict=True)]
+
+
+def _edit_rows(
+    request: Request,
+    user: User,
+    format_id: int | None,
+    form: dict,
+    columns: list[list[str]],
+    *,
+    add: bool,
+    remove: str,
+) -> Response:
+    """Add or remove a stage row without saving: the page comes back with what was typed.
+
+    This is the path without JavaScript; with it, the page adds and removes rows itself.
+    """
+    rows = _rows_as_typed(columns)
+    if remove.isascii() and remove.isdecimal() and int(remove) < len(rows):
+        del rows[int(remove)]
+    if add and len(rows) < MAX_STAGE_ROWS:
+        rows.append(StageRow())
+    return _format_page(request, user, format_id, form, rows or [StageRow()])
+
+
 def _save_format(
     request: Request,
     session: SessionDep,
@@ -340,7 +389,26 @@ def _save_format(
     format_id: int | None,
     form: dict,
     columns: list[list[str]],
+    rows_action: str = "",
+    remove_row: str = "",
 ) -> Response:
+    if rows_action == "add" or remove_row:
+        if format_id is not None:
+            form["key"] = format_store.get_stored(session, format_id).key
+        try:
+            return _edit_rows(
+                request, user, format_id, form, columns, add=rows_action == "add", remove=remove_row
+            )
+        except DomainError as exc:
+            return _format_page(
+                request,
+                user,
+                format_id,
+                form,
+                [],
+                error=gettext(exc.message, **exc.params),
+                status_code=exc.status_code,
+            )
     stages: list[StageSpec] = []
     try:
         stages = _stages_from_form(*columns)
@@ -353,12 +421,16 @@ def _save_format(
         session.rollback()
         if format_id is not None:
             form["key"] = format_store.get_stored(session, format_id).key
+        try:
+            typed: list = _rows_as_typed(columns)
+        except DomainError:
+            typed = stages
         return _format_page(
             request,
             user,
             format_id,
             form,
-            stages,
+            typed,
             error=gettext(exc.message, **exc.params),
             status_code=exc.status_code,
         )
@@ -375,9 +447,11 @@ def create_format(
     key: Annotated[str, Form(max_length=64)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     name_en: Annotated[str, Form(max_length=200)] = "",
+    rows: Annotated[str, Form(max_length=8)] = "",
+    remove_row: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
     form = {"key": key, "name": name, "name_en": name_en}
-    return _save_format(request, session, user, None, form, columns)
+    return _save_format(request, session, user, None, form, columns, rows, remove_row)
 
 
 @router.post("/admin/formats/{format_id}", name="admin:update_format")
@@ -389,10 +463,12 @@ def update_format(
     columns: StageColumnsDep,
     name: Annotated[str, Form(max_length=200)] = "",
     name_en: Annotated[str, Form(max_length=200)] = "",
+    rows: Annotated[str, Form(max_length=8)] = "",
+    remove_row: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
     format_store.get_stored(session, format_id)
     form = {"key": "", "name": name, "name_en": name_en}
-    return _save_format(request, session, user, format_id, form, columns)
+    return _save_format(request, session, user, format_id, form, columns, rows, remove_row)
 
 
 # ---- Audit log -----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
-# Rows of role inputs the details form offers beyond those already filled in.
+# Empty role rows the details form offers when none is filled in yet; more are added in place.
 SPARE_ROLE_ROWS = 3
 
 
@@ -86,6 +86,16 @@ async def save_details(
 ) -> Response:
     raw = await request.form(max_files=0, max_fields=200)
     form = {key: str(value)[:20000] for key, value in raw.items()}
+    if raw.get("rows") == "add" or raw.get("remove_row"):
+        # Without JavaScript: draw the form again with a row more or less, nothing saved.
+        typed = _roles_as_typed(raw)
+        remove = str(raw.get("remove_row") or "")
+        if remove.isascii() and remove.isdecimal() and int(remove) < len(typed):
+            del typed[int(remove)]
+        if raw.get("rows") == "add" and len(typed) < records.MAX_ROLES:
+            typed.append({"role": "", "names": "", "organization": ""})
+        form["roles"] = typed  # type: ignore[assignment]
+        return _details_page(request, session, workshop, user, form, spare=0)
     roles = _roles_from(raw)
     try:
         records.update_details(
@@ -162,6 +172,19 @@ def _form_from(session: Session, workshop: Workshop) -> dict[str, Any]:
     }
 
 
+def _roles_as_typed(raw: Any) -> list[dict[str, str]]:
+    """Every role row as typed, blank ones included."""
+    columns = (
+        raw.getlist("role_role"),
+        raw.getlist("role_names"),
+        raw.getlist("role_organization"),
+    )
+    return [
+        {"role": str(role), "names": str(who), "organization": str(organization)}
+        for role, who, organization in list(zip(*columns, strict=False))[: records.MAX_ROLES]
+    ]
+
+
 def _roles_from(raw: Any) -> list[dict[str, str]]:
     roles = raw.getlist("role_role")
     names = raw.getlist("role_names")
@@ -225,10 +248,12 @@ def _details_page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    spare: int | None = None,
 ) -> Response:
-    roles = list(form.get("roles") or []) + [
-        {"role": "", "names": "", "organization": ""} for _ in range(SPARE_ROLE_ROWS)
-    ]
+    roles = list(form.get("roles") or [])
+    if spare is None:
+        spare = 1 if roles else SPARE_ROLE_ROWS
+    roles += [{"role": "", "names": "", "organization": ""} for _ in range(spare)]
     return render(
         request,
         "admin/report_details.html",

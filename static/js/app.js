@@ -96,6 +96,35 @@
   document.addEventListener("htmx:afterSettle", afterContentChange);
   document.addEventListener("htmx:oobAfterSwap", afterContentChange);
 
+  // ---- Table rows added and removed in place (format stages, report roles) ---------------
+  // Without JavaScript the same buttons submit, and the server draws the form again with one
+  // row more or less, keeping what was typed.
+  document.addEventListener("click", function (evt) {
+    var target = evt.target;
+    if (!target || !target.closest) return;
+    var add = target.closest("[data-add-row]");
+    if (add && add.form) {
+      var list = add.form.querySelector("[data-row-list]");
+      var template = list && list.querySelector("template[data-row-template]");
+      if (!template) return;
+      evt.preventDefault();
+      var fresh = template.content.cloneNode(true);
+      var first = fresh.querySelector("input, select, textarea");
+      list.insertBefore(fresh, template);
+      if (first) first.focus();
+      return;
+    }
+    var remove = target.closest("[data-remove-row]");
+    if (remove) {
+      var row = remove.closest("[data-row]");
+      if (!row) return;
+      evt.preventDefault();
+      var next = row.nextElementSibling && row.nextElementSibling.querySelector("input, select");
+      row.remove();
+      if (next) next.focus();
+    }
+  });
+
   // ---- Enter posts, but never while an IME is converting -------------------------------
   // isComposing covers Chrome and Firefox; keyCode 229 covers older Android keyboards; Safari
   // fires compositionend *before* the confirming keydown, hence the short grace period.
