@@ -73,6 +73,14 @@ def test_facilitator_clusters_a_note_after_posting_is_locked(live_server, api, f
     assert board.locator(f"#card-{note['id']} .note-menu").is_visible() is False
     assert board.locator("[data-testid=sorting-toggle]").text_content() == "整理を再開する"
 
+    # In ③ the board offers picks; a member's phone shows none (only organisers pick).
+    api.open_stage(wid, "hard_problems")
+    board.wait_for_selector(".pick-button", timeout=10_000)
+    assert board.locator(".pick-button").first.is_visible()
+    phone_page.wait_for_selector("#phone-notes .cluster", timeout=10_000)
+    assert phone_page.locator(".pick-button").count() >= 1  # shared group patch…
+    assert not phone_page.locator(".pick-button").first.is_visible()  # …but not for members
+
 
 def test_timer_zero_closes_posting_on_the_board_and_the_phone(live_server, api, facilitator, phone):
     created = api.create_workshop()
