@@ -85,6 +85,7 @@ def snapshot(session: Session, workshop: Workshop, actor: Actor) -> dict[str, An
             "dots_per_item": control.dots_per_item,
             "timer_ends_at": timers.iso(control.timer_ends_at),
             "timer_locks": control.timer_locks,
+            "sorting": stage_controls.sorting_state(stage, control),
         }
         for stage in stages.values()
         for control in [controls.get(stage.id) or stage_controls.peek(session, stage)]

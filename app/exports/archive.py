@@ -235,6 +235,7 @@ def _controls(session: Session, stages: Sequence[Stage]) -> list[dict[str, Any]]
             "dots_per_person": rows[stage.id].dots_per_person,
             "dots_per_item": rows[stage.id].dots_per_item,
             "timer_locks": rows[stage.id].timer_locks,
+            "sorting_done": rows[stage.id].sorting_done,
         }
         for stage in stages
         if stage.id in rows
@@ -344,6 +345,7 @@ class StageControlIn(_Strict):
     dots_per_person: int = Field(default=3, ge=1, le=votes.MAX_DOTS)
     dots_per_item: int = Field(default=3, ge=1, le=votes.MAX_DOTS)
     timer_locks: bool = False
+    sorting_done: bool = False
 
 
 class PresentationIn(_Strict):
@@ -759,6 +761,7 @@ def _restore_controls(
                 dots_per_person=item.dots_per_person,
                 dots_per_item=item.dots_per_item,
                 timer_locks=item.timer_locks,
+                sorting_done=item.sorting_done,
             )
         )
         session.flush()

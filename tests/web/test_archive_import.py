@@ -171,6 +171,7 @@ def sorted_export(client):
         ("PUT", f"{base}/notes/{e}/moderation", {"moderated": True}),
         ("PUT", f"{base}/stages/dots/voting", {"dots_per_person": 4, "dots_per_item": 2}),
         ("PUT", f"{base}/stages/pick/reveal", {"hidden": True}),
+        ("PUT", f"{base}/stages/ideas/sorting", {"done": True}),
         ("PUT", f"{base}/presentation", {"group": "1G", "order": ["2G", "1G"]}),
     ]
     for method, path, body in steps:
