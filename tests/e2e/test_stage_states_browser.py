@@ -144,3 +144,34 @@ def test_question_from_a_phone_appears_on_the_board_and_the_phone_confirms(
         "#board-questions .question-text:text-is('行政との連携のコツは？')", timeout=10_000
     )
     assert board.locator("#board-questions .card-meta").text_content() == "牛久市社協"
+
+
+def test_format_editor_adds_and_removes_stage_rows_in_place(live_server, facilitator):
+    page = facilitator.new_page()
+    page.goto(f"{live_server.url}/admin/formats/new")
+    page.evaluate("window.fusenSamePage = true")
+    rows = page.locator("tbody tr[data-row]")
+    assert rows.count() == 3
+    page.fill("#key", "in-place")
+    page.fill("#name", "その場で編集")
+    for index, key in enumerate(("a", "b", "c")):
+        rows.nth(index).locator("input[name=stage_key]").fill(key)
+        rows.nth(index).locator("input[name=stage_label]").fill(f"段階{key}")
+    page.click("[data-add-row]")
+    assert rows.count() == 4
+    assert page.evaluate("document.activeElement.name") == "stage_key"  # the new row's key
+    page.keyboard.type("qa")
+    rows.nth(3).locator("input[name=stage_label]").fill("質疑応答")
+    rows.nth(3).locator("select[name=stage_kind]").select_option("qa")
+    rows.nth(1).locator("[data-remove-row]").click()
+    assert rows.count() == 3
+    assert page.evaluate("window.fusenSamePage") is True  # no reload: done in place
+    page.click("button.primary[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/formats")
+    formats = httpx.get(f"{live_server.url}/api/v1/formats").json()
+    saved = next(f for f in formats if f["key"] == "in-place")
+    assert [(s["key"], s["kind"]) for s in saved["stages"]] == [
+        ("a", "post"),
+        ("c", "post"),
+        ("qa", "qa"),
+    ]
