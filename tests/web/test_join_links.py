@@ -136,8 +136,9 @@ def test_no_known_network_address_is_said_plainly_on_the_board(
         login(client)
         board = marked(client.get(f"/w/{created['id']}/board").text)
         cards = marked(client.get(f"/w/{created['id']}/qr").text)
+        settings_page = marked(client.get(f"/admin/workshops/{created['id']}").text)
     assert created["join_url"].startswith("http://localhost:8765/j/")
-    for page in (board, cards):
+    for page in (board, cards, settings_page):
         assert len(page["unreachable"]) == 1 and "FUSEN_PUBLIC_URL" in page["unreachable"][0]
         assert "phones-join-at" not in page
 
