@@ -48,6 +48,17 @@ class OutsideReads:
     def __init__(self, repository: Path) -> None:
         self.inside = os.path.normpath(repository) + os.sep
         self.beside = os.path.dirname(os.path.normpath(repository)) + os.sep
+        # Should the Python installation, the virtualenv or the temporary folder sit beside
+        # the repository, reading them is no dependency on a sibling's files.
+        import site
+        import tempfile
+
+        machine = {sys.prefix, sys.base_prefix, sys.exec_prefix, tempfile.gettempdir()}
+        machine.update(site.getsitepackages())
+        machine.add(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", ""))
+        self.machine = tuple(
+            os.path.normpath(p) + os.sep for p in machine if p and os.path.isabs(p)
+        )
         self.paths: list[str] = []
 
     def hook(self, event: str, args: tuple[object, ...]) -> None:
@@ -63,7 +74,11 @@ class OutsideReads:
                     return
                 text = os.path.join(os.getcwd(), text)
             text = os.path.normpath(text)
-            if text.startswith(self.beside) and not (text + os.sep).startswith(self.inside):
+            if (
+                text.startswith(self.beside)
+                and not (text + os.sep).startswith(self.inside)
+                and not (text + os.sep).startswith(self.machine)
+            ):
                 self.paths.append(text)
         except Exception:  # noqa: S110  (an audit hook must never break the operation)
             pass
