@@ -48,18 +48,29 @@ class OutsideReads:
     def __init__(self, repository: Path) -> None:
         self.inside = os.path.normpath(repository) + os.sep
         self.beside = os.path.dirname(os.path.normpath(repository)) + os.sep
-        # Should the Python installation, the virtualenv or the temporary folder sit beside
-        # the repository, reading them is no dependency on a sibling's files.
+        self.machine = self._machine_folders_beside()
+        self.paths: list[str] = []
+
+    def _machine_folders_beside(self) -> tuple[str, ...]:
+        """Folders beside the repository that belong to the machine, not to a sibling project.
+
+        Only folders strictly below the repository's parent are exempted: exempting the parent
+        itself, or one of its ancestors (a clone in /tmp/ci/repo with /tmp as the temporary
+        folder), would let ``../shared`` through unseen.
+        """
         import site
         import tempfile
 
-        machine = {sys.prefix, sys.base_prefix, sys.exec_prefix, tempfile.gettempdir()}
-        machine.update(site.getsitepackages())
-        machine.add(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", ""))
-        self.machine = tuple(
-            os.path.normpath(p) + os.sep for p in machine if p and os.path.isabs(p)
-        )
-        self.paths: list[str] = []
+        candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, tempfile.gettempdir()}
+        candidates.update(site.getsitepackages())
+        candidates.add(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", ""))
+        folders = [os.path.normpath(p) + os.sep for p in candidates if p and os.path.isabs(p)]
+        exempt = [f for f in folders if f.startswith(self.beside) and f != self.beside]
+        temporary = os.path.normpath(tempfile.gettempdir()) + os.sep
+        if temporary == self.beside:
+            # A clone straight in the temporary folder: only pytest's and tempfile's own names.
+            exempt += [temporary + "pytest-of-", temporary + "tmp", temporary + "playwright"]
+        return tuple(exempt)
 
     def hook(self, event: str, args: tuple[object, ...]) -> None:
         if event not in self.EVENTS or not args:

@@ -6,6 +6,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,27 @@ def test_files_inside_the_repository_and_elsewhere_on_the_machine_pass(
 def test_the_sample_workshop_lives_in_the_repository():
     assert SAMPLE.is_file()
     assert SAMPLE.resolve().is_relative_to(ROOT)
+
+
+def test_a_temporary_folder_above_the_repository_exempts_nothing_beside_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    # A CI clone at <tmp>/ci/repo, with <tmp> as the temporary folder.
+    repository = tmp_path / "ci" / "repo"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    audit = OutsideReads(repository)
+    audit.hook("open", (str(tmp_path / "ci" / "shared" / "x.json"), "r", 0))
+    audit.hook("open", (str(repository / "tests" / "x.json"), "r", 0))
+    assert audit.paths == [str(tmp_path / "ci" / "shared" / "x.json")]
+
+
+def test_a_clone_in_the_temporary_folder_still_catches_its_siblings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    repository = tmp_path / "repo"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    audit = OutsideReads(repository)
+    for allowed in ("pytest-of-root/p/x.db", "tmpab12cd/x.json"):
+        audit.hook("open", (str(tmp_path / allowed), "r", 0))
+    audit.hook("open", (str(tmp_path / "shared" / "x.json"), "r", 0))
+    assert audit.paths == [str(tmp_path / "shared" / "x.json")]
