@@ -270,6 +270,9 @@ def _start_server(
         "FUSEN_SECRET_KEY": SECRET_KEY,
         "FUSEN_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "FUSEN_SSE_HEARTBEAT_SECONDS": "1",
+        # The server listens on loopback only, and the test browsers playing phones run on
+        # this machine: join links and QR codes must name an address they can open.
+        "FUSEN_LAN_ADDRESS": "127.0.0.1",
         **extra_env,
     }
     log = tmp_path / f"server-{n}.log"
