@@ -4,24 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
-
-
-def _lan_address() -> str | None:
-    """The address phones on the same Wi-Fi can reach; no packet is sent to find it."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: routing lookup only, never reached
-            address = probe.getsockname()[0]
-    except OSError:
-        return None
-    return None if address.startswith("127.") else address
 
 
 def serve(host: str, port: int) -> int:
     import uvicorn
 
+    from app import network
     from app.settings import get_settings
 
     settings = get_settings()
@@ -29,9 +18,13 @@ def serve(host: str, port: int) -> int:
     print(f"Fusen is starting on http://{shown}:{port}")
     print(f"  Sign in (facilitators, secretariat): http://{shown}:{port}/login")
     print(f"  Participants join at:                http://{shown}:{port}/")
-    lan = _lan_address()
-    if host in ("0.0.0.0", "::") and lan:  # noqa: S104
+    lan = settings.lan_address or network.lan_address()
+    if network.is_loopback(host):
+        print("  Listening on this computer only: phones cannot join (use --host 0.0.0.0).")
+    elif lan:
         print(f"  Phones on the same network:          http://{lan}:{port}/")
+    elif not settings.public_url:
+        print("  No network address found: connect to the venue's Wi-Fi or set FUSEN_PUBLIC_URL.")
     print(f"  API documentation:                   http://{shown}:{port}/docs")
     print(f"  Database: {settings.database_url}", flush=True)
     uvicorn.run(

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import i18n
+from app import access_log, i18n
 from app.db import Database
 from app.domain import accounts
 from app.errors import DomainError
@@ -98,6 +98,7 @@ class SecurityHeadersMiddleware:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    access_log.install()
     db = Database(settings.database_url)
     bus = make_bus(settings.bus_url)
 
@@ -153,7 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.signer = Signer(
         settings.secret_key, max_age_seconds=settings.token_max_age_hours * 3600
     )
-    app.state.templates = make_environment(app.router)
+    app.state.templates = make_environment(app.router, timezone=settings.timezone)
     csrf.install(app.state.templates)
     app.state.limits = ratelimit.Limits(settings)
 

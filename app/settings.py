@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     secret_key: str = ""
     admin_password: str = ""
     public_url: str = ""
+    # Host names (without port) a request may name for links to be built from it; loopback and
+    # the LAN address are always allowed. Comma-separated. See docs/security.md.
+    allowed_hosts: str = ""
+    # The address phones on the venue's network reach this computer at; found when empty.
+    lan_address: str = ""
+    # Times on pages are shown in this zone (the workshops' own, not the server's).
+    timezone: str = "Asia/Tokyo"
     environment: str = "development"
     token_max_age_hours: int = 12
     sse_heartbeat_seconds: float = 15.0
@@ -42,6 +49,14 @@ class Settings(BaseSettings):
     login_failures_per_minute: int = 2
     notes_burst: int = 60
     notes_per_minute: int = 60
+
+    @property
+    def allowed_host_names(self) -> frozenset[str]:
+        return frozenset(
+            name.strip().lower().strip("[]")
+            for name in self.allowed_hosts.split(",")
+            if name.strip()
+        )
 
     @model_validator(mode="after")
     def _secret_key_for_production(self) -> Settings:

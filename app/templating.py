@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.routing import Router
@@ -30,7 +31,9 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={_static_version(path)}"
 
 
-def make_environment(router: Router) -> Environment:
+def make_environment(router: Router, *, timezone: str = "Asia/Tokyo") -> Environment:
+    """``timezone`` is the zone the workshops happen in; pages show every time in it."""
+    zone = ZoneInfo(timezone)
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(["html", "xml"]),
@@ -56,6 +59,9 @@ def make_environment(router: Router) -> Environment:
     env.filters["label"] = localized_label
     env.filters["prompt"] = localized_prompt
     env.filters["datefmt"] = format_date
+    env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": format_local_time(
+        value, zone, fmt
+    )
     return env
 
 
@@ -78,3 +84,18 @@ def format_date(value: dt.date | None) -> str:
         weekday = "月火水木金土日"[value.weekday()]
         return f"{value.year}年{value.month}月{value.day}日（{weekday}）"
     return value.strftime("%a %-d %b %Y")
+
+
+def format_local_time(
+    value: dt.datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M"
+) -> str:
+    """A stored time (UTC) as the room reads it: in the workshop's zone, with the zone's name.
+
+    Naive values are taken as UTC, which is how every timestamp is stored.
+    """
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(zone)
+    return f"{local.strftime(fmt)} {local.tzname()}"

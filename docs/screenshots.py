@@ -1,6 +1,7 @@
 """Regenerate the README screenshots: the sample workshop on the board and on a phone.
 
 .venv/bin/python docs/screenshots.py        (needs Chromium at /usr/bin/chromium)
+.venv/bin/python docs/screenshots.py qr     (only the named ones: board, phone, qr)
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ PASSWORD = "screenshot-password"  # noqa: S105  (a throw-away server on loopback
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def main() -> None:
+def main(only: set[str]) -> None:
+    wanted = only or {"board", "phone", "qr"}
     workdir = Path(tempfile.mkdtemp())
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -34,6 +36,8 @@ def main() -> None:
         "FUSEN_DATABASE_URL": f"sqlite:///{workdir / 'shots.db'}",
         "FUSEN_ADMIN_PASSWORD": PASSWORD,
         "FUSEN_SECRET_KEY": "screenshot-secret-key-0123456789-abcdef",
+        # A typical venue address, so the pictures show what a laptop on Wi-Fi shows.
+        "FUSEN_LAN_ADDRESS": "192.168.1.23",
     }
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)],
@@ -59,9 +63,18 @@ def main() -> None:
             page.fill("#username", "admin")
             page.fill("#password", PASSWORD)
             page.click("button[type=submit].primary")
+            if "qr" in wanted:
+                page.set_viewport_size({"width": 900, "height": 1250})
+                page.goto(f"{url}/w/{workshop_id}/qr")
+                page.wait_for_function(
+                    "[...document.querySelectorAll('img.qr-image')].every(i => i.naturalWidth)"
+                )
+                page.screenshot(path=str(ROOT / "docs" / "qr-cards.png"))
+                page.set_viewport_size({"width": 1600, "height": 900})
             page.goto(f"{url}/w/{workshop_id}/board")
             page.wait_for_selector(".conn[data-state=live]")
-            page.screenshot(path=str(ROOT / "docs" / "board.png"))
+            if "board" in wanted:
+                page.screenshot(path=str(ROOT / "docs" / "board.png"))
             phone = browser.new_context(
                 viewport={"width": 390, "height": 780}, locale="ja-JP", is_mobile=True
             )
@@ -70,7 +83,8 @@ def main() -> None:
             page.goto(f"{url}/w/{workshop_id}/p")
             page.wait_for_selector(".conn[data-state=live]")
             page.fill("#note-text", "地域の居場所づくり")
-            page.screenshot(path=str(ROOT / "docs" / "phone.png"))
+            if "phone" in wanted:
+                page.screenshot(path=str(ROOT / "docs" / "phone.png"))
             browser.close()
     finally:
         server.terminate()
@@ -119,4 +133,4 @@ def fill(url: str) -> tuple[int, str]:
 
 
 if __name__ == "__main__":
-    main()
+    main(set(sys.argv[1:]))

@@ -31,6 +31,88 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SAMPLE = Path(__file__).parent / "fixtures" / "open-meeting-2017.json"
 
 
+class OutsideReads:
+    """Every file or folder a test opened outside the repository, next to it.
+
+    The suite must pass in a fresh clone with nothing beside it, so reading a sibling folder
+    (``../shared``) is a bug even where that folder happens to exist. An audit hook sees every
+    ``open`` (and directory listing) of the test process; paths under the repository's parent
+    but not inside the repository are recorded, and the test that made them fails. Only that
+    one prefix check runs per event, so the hook costs next to nothing; everything else on
+    the machine (temporary folders, the Python installation, /usr, /proc, Chromium's
+    profile) lies outside the checked prefix anyway.
+    """
+
+    EVENTS = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect"})
+
+    def __init__(self, repository: Path) -> None:
+        self.inside = os.path.normpath(repository) + os.sep
+        self.beside = os.path.dirname(os.path.normpath(repository)) + os.sep
+        self.machine = self._machine_folders_beside()
+        self.paths: list[str] = []
+
+    def _machine_folders_beside(self) -> tuple[str, ...]:
+        """Folders beside the repository that belong to the machine, not to a sibling project.
+
+        Only folders strictly below the repository's parent are exempted: exempting the parent
+        itself, or one of its ancestors (a clone in /tmp/ci/repo with /tmp as the temporary
+        folder), would let ``../shared`` through unseen.
+        """
+        import site
+        import tempfile
+
+        candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, tempfile.gettempdir()}
+        candidates.update(site.getsitepackages())
+        candidates.add(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", ""))
+        folders = [os.path.normpath(p) + os.sep for p in candidates if p and os.path.isabs(p)]
+        exempt = [f for f in folders if f.startswith(self.beside) and f != self.beside]
+        temporary = os.path.normpath(tempfile.gettempdir()) + os.sep
+        if temporary == self.beside:
+            # A clone straight in the temporary folder: only pytest's and tempfile's own names.
+            exempt += [temporary + "pytest-of-", temporary + "tmp", temporary + "playwright"]
+        return tuple(exempt)
+
+    def hook(self, event: str, args: tuple[object, ...]) -> None:
+        if event not in self.EVENTS or not args:
+            return
+        try:
+            path = args[0]
+            if isinstance(path, int) or path is None:
+                return  # an already open descriptor
+            text = os.fsdecode(path) if not isinstance(path, str) else path
+            if not text.startswith(os.sep):
+                if text.startswith(":memory:") or text.startswith("file:"):
+                    return
+                text = os.path.join(os.getcwd(), text)
+            text = os.path.normpath(text)
+            if (
+                text.startswith(self.beside)
+                and not (text + os.sep).startswith(self.inside)
+                and not (text + os.sep).startswith(self.machine)
+            ):
+                self.paths.append(text)
+        except Exception:  # noqa: S110  (an audit hook must never break the operation)
+            pass
+
+
+OUTSIDE_READS = OutsideReads(ROOT)
+sys.addaudithook(OUTSIDE_READS.hook)
+
+
+@pytest.fixture(autouse=True)
+def stays_inside_the_repository() -> Iterator[OutsideReads]:
+    """Fail the test that opened anything beside the repository (see ``OutsideReads``)."""
+    start = len(OUTSIDE_READS.paths)
+    yield OUTSIDE_READS
+    found = OUTSIDE_READS.paths[start:]
+    del OUTSIDE_READS.paths[start:]
+    if found:
+        pytest.fail(
+            "the test opened files outside the repository (copy them into tests/fixtures/): "
+            + ", ".join(sorted(set(found)))
+        )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
     accounts.use_cheap_hashing()
@@ -188,6 +270,9 @@ def _start_server(
         "FUSEN_SECRET_KEY": SECRET_KEY,
         "FUSEN_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "FUSEN_SSE_HEARTBEAT_SECONDS": "1",
+        # The server listens on loopback only, and the test browsers playing phones run on
+        # this machine: join links and QR codes must name an address they can open.
+        "FUSEN_LAN_ADDRESS": "127.0.0.1",
         **extra_env,
     }
     log = tmp_path / f"server-{n}.log"

@@ -37,6 +37,8 @@ QUESTION_ASKED = "question.asked"
 QUESTION_ANSWERED = "question.answered"
 QUESTION_UPDATED = "question.updated"
 COMMENT_ADDED = "comment.added"
+COMMENT_UPDATED = "comment.updated"
+COMMENT_DELETED = "comment.deleted"
 FEEDBACK_GIVEN = "feedback.given"
 REPORT_UPDATED = "report.updated"
 
@@ -253,6 +255,60 @@ def set_remark(
     return question
 
 
+def edit_answer(
+    *,
+    session: Session,
+    workshop: Workshop,
+    actor: Actor,
+    answer_id: int,
+    organization: str,
+    text: str,
+) -> Answer:
+    """Correct an answer as recorded: its organisation and its text."""
+    _require_recorder(actor)
+    organization = _one_line(organization, field_name="organization", limit=MAX_ORGANIZATION)
+    text = clean(text, field_name="answer", limit=MAX_ANSWER, required=True)
+    events.lock_workshop(session, workshop.id)
+    answer, question = _answer(session, workshop, answer_id)
+    answer.organization = organization
+    answer.text = text
+    session.add(answer)
+    session.flush()
+    _question_changed(session, workshop, question)
+    return answer
+
+
+def delete_answer(
+    *, session: Session, workshop: Workshop, actor: Actor, answer_id: int
+) -> Question:
+    """Remove an answer recorded by mistake; return the question it belonged to."""
+    _require_recorder(actor)
+    events.lock_workshop(session, workshop.id)
+    answer, question = _answer(session, workshop, answer_id)
+    session.delete(answer)
+    session.flush()
+    _question_changed(session, workshop, question)
+    return question
+
+
+def _question_changed(session: Session, workshop: Workshop, question: Question) -> None:
+    # The whole question travels, answers included, so a listener replaces what it had.
+    _emit(
+        session,
+        workshop,
+        QUESTION_UPDATED,
+        {"question": question_json(question, answers_of(session, [question.id])[question.id])},
+    )
+
+
+def _answer(session: Session, workshop: Workshop, answer_id: int) -> tuple[Answer, Question]:
+    answer = session.get(Answer, answer_id) if 0 < answer_id <= workshops.MAX_ID else None
+    question = session.get(Question, answer.question_id) if answer is not None else None
+    if answer is None or question is None or question.workshop_id != workshop.id:
+        raise NotFound(N_("No such answer."))
+    return answer, question
+
+
 def questions_of(session: Session, workshop_id: int) -> list[QuestionWithAnswers]:
     found = session.exec(
         select(Question).where(Question.workshop_id == workshop_id).order_by(col(Question.id))
@@ -284,7 +340,7 @@ def question_json(question: Question, answers: Sequence[Answer]) -> dict[str, An
 
 
 def _question(session: Session, workshop: Workshop, question_id: int) -> Question:
-    question = session.get(Question, question_id)
+    question = session.get(Question, question_id) if 0 < question_id <= workshops.MAX_ID else None
     if question is None or question.workshop_id != workshop.id:
         raise NotFound(N_("No such question."))
     return question
@@ -305,20 +361,67 @@ def add_comment(
 ) -> Comment:
     """Keep a comment by an advisor, case presenter or facilitator for the report."""
     _require_recorder(actor)
+    fields = _comment_fields(role=role, name=name, organization=organization, text=text)
+    events.lock_workshop(session, workshop.id)
+    comment = Comment(workshop_id=workshop.id, **fields)
+    session.add(comment)
+    session.flush()
+    _emit(session, workshop, COMMENT_ADDED, {"comment": comment_json(comment)})
+    return comment
+
+
+def edit_comment(
+    *,
+    session: Session,
+    workshop: Workshop,
+    actor: Actor,
+    comment_id: int,
+    role: str,
+    name: str,
+    text: str,
+    organization: str | None = None,
+) -> Comment:
+    """Correct a comment as recorded: who gave it and what they said."""
+    _require_recorder(actor)
+    fields = _comment_fields(role=role, name=name, organization=organization, text=text)
+    events.lock_workshop(session, workshop.id)
+    comment = _comment(session, workshop, comment_id)
+    for key, value in fields.items():
+        setattr(comment, key, value)
+    session.add(comment)
+    session.flush()
+    _emit(session, workshop, COMMENT_UPDATED, {"comment": comment_json(comment)})
+    return comment
+
+
+def delete_comment(*, session: Session, workshop: Workshop, actor: Actor, comment_id: int) -> int:
+    """Remove a comment recorded by mistake; return its id."""
+    _require_recorder(actor)
+    events.lock_workshop(session, workshop.id)
+    comment = _comment(session, workshop, comment_id)
+    session.delete(comment)
+    session.flush()
+    _emit(session, workshop, COMMENT_DELETED, {"comment": {"id": comment_id}})
+    return comment_id
+
+
+def _comment_fields(*, role: str, name: str, organization: str | None, text: str) -> dict[str, str]:
     if role not in COMMENT_ROLES:
         raise Invalid(
             N_("A comment's role must be one of: %(roles)s."), roles=", ".join(COMMENT_ROLES)
         )
-    name = _one_line(name, field_name="name", limit=MAX_NAME, required=True)
-    organization = _one_line(organization, field_name="organization", limit=MAX_ORGANIZATION)
-    text = clean(text, field_name="text", limit=MAX_COMMENT, required=True)
-    events.lock_workshop(session, workshop.id)
-    comment = Comment(
-        workshop_id=workshop.id, role=role, name=name, organization=organization, text=text
-    )
-    session.add(comment)
-    session.flush()
-    _emit(session, workshop, COMMENT_ADDED, {"comment": comment_json(comment)})
+    return {
+        "role": role,
+        "name": _one_line(name, field_name="name", limit=MAX_NAME, required=True),
+        "organization": _one_line(organization, field_name="organization", limit=MAX_ORGANIZATION),
+        "text": clean(text, field_name="text", limit=MAX_COMMENT, required=True),
+    }
+
+
+def _comment(session: Session, workshop: Workshop, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id) if 0 < comment_id <= workshops.MAX_ID else None
+    if comment is None or comment.workshop_id != workshop.id:
+        raise NotFound(N_("No such comment."))
     return comment
 
 

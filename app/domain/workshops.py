@@ -136,11 +136,18 @@ def get(session: Session, workshop_id: int) -> Workshop:
     return workshop
 
 
+class WorkshopEnded(NotFound):
+    """A closed workshop's code: still "not found" for joining (and for the rate limit), but
+    the person holding last week's QR card is told why."""
+
+
 def by_join_code(session: Session, raw_code: str) -> Workshop:
     code = normalise_join_code(raw_code)
     workshop = session.exec(select(Workshop).where(Workshop.join_code == code)).first()
-    if workshop is None or workshop.status == "closed":
+    if workshop is None:
         raise NotFound(N_("No workshop has this code. Check the code on the screen."))
+    if workshop.status == "closed":
+        raise WorkshopEnded(N_("This workshop has ended. Thank you for taking part."))
     return workshop
 
 

@@ -543,6 +543,25 @@ def remove_co_facilitator(
     return _workshop_action(request, session, workshop.id, action)
 
 
+@router.get("/admin/workshops/{workshop_id}/close", name="admin:close_confirm")
+def close_confirm(
+    request: Request, workshop: PageRunnerWorkshopDep, user: PageStaffDep, session: SessionDep
+) -> Response:
+    """Ask before closing: it cannot be undone, and phones still in the room lose the board."""
+    from app.domain import workshops
+
+    return render(
+        request,
+        "admin/close.html",
+        user=user,
+        workshop=workshop,
+        participant_count=workshops.participant_count(session, workshop.id),
+        retention=retention.info(
+            session, workshop, default_days=request.app.state.settings.retention_days
+        ),
+    )
+
+
 @router.post("/admin/workshops/{workshop_id}/close", name="admin:close_workshop")
 def close_workshop(
     request: Request, workshop: PageRunnerWorkshopDep, user: PageStaffDep, session: SessionDep

@@ -188,6 +188,7 @@ def workshop_page(
         groups=workshops.groups_of(session, workshop.id),
         participant_count=workshops.participant_count(session, workshop.id),
         join_url=links.join_url(request, workshop),
+        public_base=links.public_base(request),
         code=workshops.format_join_code(workshop.join_code),
         co_facilitators=users.co_facilitators(session, workshop.id),
         retention=retention.info(

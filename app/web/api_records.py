@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from app.domain import records
@@ -24,6 +24,7 @@ from app.web.api import PROBLEMS
 from app.web.deps import ApiRunnerWorkshopDep, ApiStaffDep, SessionDep, WorkshopActorDep
 
 router = APIRouter(prefix="/api/v1", tags=["records"], responses=PROBLEMS)
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 async def archive_body(request: Request) -> bytes:
@@ -166,6 +167,48 @@ def edit_question(
     return records.question_json(question, records.answers_of(session, [question.id])[question.id])
 
 
+@router.patch(
+    "/workshops/{workshop_id}/answers/{answer_id}",
+    name="api:edit_answer",
+)
+def edit_answer(
+    answer_id: IdPath, body: AnswerIn, access: WorkshopActorDep, session: SessionDep
+) -> dict[str, Any]:
+    """Correct an answer: the organisation that gave it and its text. Returns the question."""
+    answer = records.edit_answer(
+        session=session,
+        workshop=access.workshop,
+        actor=access.actor,
+        answer_id=answer_id,
+        organization=body.organization,
+        text=body.text,
+    )
+    session.commit()
+    return _question(session, answer.question_id)
+
+
+@router.delete(
+    "/workshops/{workshop_id}/answers/{answer_id}",
+    name="api:delete_answer",
+)
+def delete_answer(
+    answer_id: IdPath, access: WorkshopActorDep, session: SessionDep
+) -> dict[str, Any]:
+    """Remove an answer recorded by mistake. Returns the question without it."""
+    question = records.delete_answer(
+        session=session, workshop=access.workshop, actor=access.actor, answer_id=answer_id
+    )
+    session.commit()
+    return _question(session, question.id)
+
+
+def _question(session: SessionDep, question_id: int) -> dict[str, Any]:
+    from app.models import Question
+
+    question = session.get(Question, question_id)
+    return records.question_json(question, records.answers_of(session, [question_id])[question_id])
+
+
 @router.post(
     "/workshops/{workshop_id}/comments",
     response_model=Created,
@@ -185,6 +228,39 @@ def add_comment(body: CommentIn, access: WorkshopActorDep, session: SessionDep) 
     )
     session.commit()
     return Created(id=comment.id)
+
+
+@router.patch("/workshops/{workshop_id}/comments/{comment_id}", name="api:edit_comment")
+def edit_comment(
+    comment_id: IdPath, body: CommentIn, access: WorkshopActorDep, session: SessionDep
+) -> dict[str, Any]:
+    """Correct a comment: role, name, organisation and text, all sent again."""
+    comment = records.edit_comment(
+        session=session,
+        workshop=access.workshop,
+        actor=access.actor,
+        comment_id=comment_id,
+        role=body.role,
+        name=body.name,
+        organization=body.organization,
+        text=body.text,
+    )
+    session.commit()
+    return records.comment_json(comment)
+
+
+@router.delete(
+    "/workshops/{workshop_id}/comments/{comment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="api:delete_comment",
+)
+def delete_comment(comment_id: IdPath, access: WorkshopActorDep, session: SessionDep) -> Response:
+    """Remove a comment recorded by mistake."""
+    records.delete_comment(
+        session=session, workshop=access.workshop, actor=access.actor, comment_id=comment_id
+    )
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

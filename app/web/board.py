@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Annotated
 
@@ -37,6 +38,7 @@ def board_page(
         focus=focus,
         seq=state.seq,
         join_url=links.join_url(request, workshop),
+        public_base=links.public_base(request),
         code=workshops.format_join_code(workshop.join_code),
     )
 
@@ -131,8 +133,14 @@ def qr_cards(request: Request, workshop: PageRunnerWorkshopDep, session: Session
         "board/qr.html",
         workshop=workshop,
         cards=cards,
+        public_base=links.public_base(request),
         code=workshops.format_join_code(workshop.join_code),
     )
+
+
+# A join link depends on the address the request came to (see links.public_base), so a QR
+# image may be kept by this browser only, never by a shared cache.
+QR_CACHE = "private, max-age=300"
 
 
 @router.get("/w/{workshop_id}/qr.svg", name="board:qr_svg")
@@ -142,11 +150,33 @@ def qr_svg(
     session: SessionDep,
     g: Annotated[int | None, Query()] = None,
 ) -> Response:
-    if g is not None:
-        workshops.find_group(session, workshop.id, g)
-    url = links.join_url(request, workshop, g)
-    svg = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111")
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+    """The join QR as a standalone SVG document (with its namespace, so ``<img>`` shows it)."""
+    code = _join_qr(request, session, workshop, g)
+    out = io.BytesIO()
+    code.save(out, kind="svg", scale=8, border=4, dark="#111", light="#fff", title="QR")
+    return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": QR_CACHE})
+
+
+@router.get("/w/{workshop_id}/qr.png", name="board:qr_png")
+def qr_png(
+    request: Request,
+    workshop: PageRunnerWorkshopDep,
+    session: SessionDep,
+    g: Annotated[int | None, Query()] = None,
+) -> Response:
+    """The join QR as a PNG, for printers and documents that do not take SVG."""
+    code = _join_qr(request, session, workshop, g)
+    out = io.BytesIO()
+    code.save(out, kind="png", scale=12, border=4)
+    return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": QR_CACHE})
+
+
+def _join_qr(
+    request: Request, session: SessionDep, workshop: Workshop, group_id: int | None
+) -> segno.QRCode:
+    if group_id is not None:
+        workshops.find_group(session, workshop.id, group_id)
+    return segno.make(links.join_url(request, workshop, group_id), error="m")
 
 
 @router.get("/w/{workshop_id}/report.md", name="board:report_md")

@@ -23,7 +23,7 @@ COOKIE_MAX_AGE = 2 * 24 * 3600
 
 @router.get("/", name="participant:index")
 def index(request: Request, code: Annotated[str | None, Query(max_length=64)] = None) -> Response:
-    return render(request, "participant/index.html", code=code or "", error=None)
+    return render(request, "participant/index.html", code=code or "", code_error=None)
 
 
 @router.get("/join", name="participant:find")
@@ -36,7 +36,7 @@ def find(
     except DomainError as exc:
         message = gettext(exc.message, **exc.params)
         response = render(
-            request, "participant/index.html", exc.status_code, code=code, error=message
+            request, "participant/index.html", exc.status_code, code=code, code_error=message
         )
         response.headers.update(getattr(exc, "headers", None) or {})
         return response

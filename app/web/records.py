@@ -3,9 +3,10 @@ entered by the facilitator on the workshop's records page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -24,6 +25,7 @@ from app.web.deps import (
 from app.web.pages import is_htmx, render, render_error
 
 router = APIRouter(include_in_schema=False)
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 # --- phones --------------------------------------------------------------------------------
@@ -276,6 +278,123 @@ def record_comment(
     )
 
 
+@router.post(
+    "/admin/workshops/{workshop_id}/records/answers/{answer_id}", name="records:edit_answer"
+)
+def edit_answer(
+    request: Request,
+    answer_id: IdPath,
+    workshop: PageRunnerWorkshopDep,
+    user: PageStaffDep,
+    session: SessionDep,
+    text: Annotated[str, Form(max_length=5000)] = "",
+    organization: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    return _act(
+        request,
+        session,
+        workshop,
+        user,
+        lambda: records.edit_answer(
+            session=session,
+            workshop=workshop,
+            actor=Actor(user=user),
+            answer_id=answer_id,
+            organization=organization,
+            text=text,
+        ),
+        form={f"edit_answer_text_{answer_id}": text, f"edit_answer_org_{answer_id}": organization},
+        anchor=lambda answer: f"q{answer.question_id}",
+    )
+
+
+@router.post(
+    "/admin/workshops/{workshop_id}/records/answers/{answer_id}/delete",
+    name="records:delete_answer",
+)
+def delete_answer(
+    request: Request,
+    answer_id: IdPath,
+    workshop: PageRunnerWorkshopDep,
+    user: PageStaffDep,
+    session: SessionDep,
+) -> Response:
+    return _act(
+        request,
+        session,
+        workshop,
+        user,
+        lambda: records.delete_answer(
+            session=session, workshop=workshop, actor=Actor(user=user), answer_id=answer_id
+        ),
+        form={},
+        anchor=lambda question: f"q{question.id}",
+    )
+
+
+@router.post(
+    "/admin/workshops/{workshop_id}/records/comments/{comment_id}", name="records:edit_comment"
+)
+def edit_comment(
+    request: Request,
+    comment_id: IdPath,
+    workshop: PageRunnerWorkshopDep,
+    user: PageStaffDep,
+    session: SessionDep,
+    role: Annotated[str, Form(max_length=40)] = "",
+    name: Annotated[str, Form(max_length=1000)] = "",
+    organization: Annotated[str, Form(max_length=1000)] = "",
+    text: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    return _act(
+        request,
+        session,
+        workshop,
+        user,
+        lambda: records.edit_comment(
+            session=session,
+            workshop=workshop,
+            actor=Actor(user=user),
+            comment_id=comment_id,
+            role=role,
+            name=name,
+            organization=organization,
+            text=text,
+        ),
+        form={
+            f"edit_comment_role_{comment_id}": role,
+            f"edit_comment_name_{comment_id}": name,
+            f"edit_comment_org_{comment_id}": organization,
+            f"edit_comment_text_{comment_id}": text,
+        },
+        anchor=f"comment-{comment_id}",
+    )
+
+
+@router.post(
+    "/admin/workshops/{workshop_id}/records/comments/{comment_id}/delete",
+    name="records:delete_comment",
+)
+def delete_comment(
+    request: Request,
+    comment_id: IdPath,
+    workshop: PageRunnerWorkshopDep,
+    user: PageStaffDep,
+    session: SessionDep,
+) -> Response:
+    return _act(
+        request,
+        session,
+        workshop,
+        user,
+        lambda: records.delete_comment(
+            session=session, workshop=workshop, actor=Actor(user=user), comment_id=comment_id
+        ),
+        form={},
+        anchor="comments",
+    )
+
+
 def _act(
     request: Request,
     session: Session,
@@ -284,10 +403,10 @@ def _act(
     action: Any,
     *,
     form: dict[str, str],
-    anchor: str = "questions",
+    anchor: str | Callable[[Any], str] = "questions",
 ) -> Response:
     try:
-        action()
+        result = action()
     except DomainError as exc:
         session.rollback()
         return _page(
@@ -301,7 +420,9 @@ def _act(
         )
     session.commit()
     target = request.app.url_path_for("records:page", workshop_id=workshop.id)
-    return RedirectResponse(f"{target}#{anchor}", 303)
+    # Where the changed row lives may be known only from the action's result.
+    fragment = anchor(result) if callable(anchor) else anchor
+    return RedirectResponse(f"{target}#{fragment}", 303)
 
 
 def _page(

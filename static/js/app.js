@@ -235,6 +235,21 @@
     if (form && form.dataset.draftKey) safeStorage("set", form.dataset.draftKey, area.value);
   });
 
+  // ---- Links into a closed <details> open it -----------------------------------------
+  // The board's "Type in paper notes" link sits at the top; the form lives below the columns.
+  document.addEventListener("click", function (evt) {
+    var link = evt.target && evt.target.closest ? evt.target.closest('a[href^="#"]') : null;
+    if (!link || link.getAttribute("href").length < 2) return;
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    var details = target && target.closest("details");
+    if (!details) return;
+    evt.preventDefault();
+    details.open = true;
+    target.scrollIntoView({ block: "start" });
+    var field = target.querySelector("textarea, input:not([type=hidden]), select");
+    if (field) field.focus({ preventScroll: true });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("post-form");
     if (form && form.dataset.draftKey) {

@@ -118,6 +118,27 @@ def _question_in(world: World, target: Target) -> int:
     return response.json()["id"]
 
 
+def _answer_in(world: World, target: Target) -> int:
+    """An answer to a new question in ``target``, recorded by its facilitator."""
+    response = world.client.post(
+        f"/api/v1/workshops/{target.id}/questions/{_question_in(world, target)}/answers",
+        json={"organization": "o", "text": "matrix answer"},
+        headers=bearer(world.api_tokens["facilitator"]),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _comment_in(world: World, target: Target) -> int:
+    response = world.client.post(
+        f"/api/v1/workshops/{target.id}/comments",
+        json={"role": "advisor", "name": "n", "text": "matrix comment"},
+        headers=bearer(world.api_tokens["facilitator"]),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 def _archive(world: World, target: Target) -> dict[str, Any]:
     """The smallest archive the import accepts."""
     return {
@@ -231,6 +252,7 @@ DECLARED: dict[str, Probe] = {
     ),
     "board:qr": Probe(RUNNER),
     "board:qr_svg": Probe(RUNNER),
+    "board:qr_png": Probe(RUNNER),
     "board:report_md": Probe(RUNNER),
     # Staff pages
     "admin:login": Probe(PUBLIC),
@@ -265,6 +287,7 @@ DECLARED: dict[str, Probe] = {
     "admin:audit": Probe(ADMIN),
     "admin:add_cofacilitator": Probe(RUNNER, body=lambda w, t: {"username": "helper"}),
     "admin:remove_cofacilitator": Probe(RUNNER),
+    "admin:close_confirm": Probe(RUNNER),
     "admin:close_workshop": Probe(RUNNER, fresh=True),
     "admin:workshop_retention": Probe(ADMIN, body=lambda w, t: {"days": "30"}),
     "admin:purge_workshop": Probe(ADMIN, fresh=True, closed=True),
@@ -279,6 +302,12 @@ DECLARED: dict[str, Probe] = {
     "api:add_comment": Probe(
         RECORDER, json=lambda w, t: {"role": "advisor", "name": "n", "text": "t"}
     ),
+    "api:edit_answer": Probe(RECORDER, json=lambda w, t: {"organization": "o", "text": "a2"}),
+    "api:delete_answer": Probe(RECORDER),
+    "api:edit_comment": Probe(
+        RECORDER, json=lambda w, t: {"role": "advisor", "name": "n", "text": "t2"}
+    ),
+    "api:delete_comment": Probe(RECORDER),
     "api:give_feedback": Probe(PHONE, json=lambda w, t: {"text": "f"}, state_gated=True),
     "participant:ask_question": Probe(PHONE, body=lambda w, t: {"text": "q"}, state_gated=True),
     "participant:give_feedback": Probe(PHONE, body=lambda w, t: {"text": "f"}, state_gated=True),
@@ -289,6 +318,12 @@ DECLARED: dict[str, Probe] = {
     "records:comment": Probe(
         RUNNER, body=lambda w, t: {"role": "advisor", "name": "n", "text": "t"}
     ),
+    "records:edit_answer": Probe(RUNNER, body=lambda w, t: {"organization": "o", "text": "a2"}),
+    "records:delete_answer": Probe(RUNNER),
+    "records:edit_comment": Probe(
+        RUNNER, body=lambda w, t: {"role": "advisor", "name": "n", "text": "t2"}
+    ),
+    "records:delete_comment": Probe(RUNNER),
     "secretariat:home": Probe(STAFF),
     "secretariat:download": Probe(RUNNER),
     "secretariat:print": Probe(RUNNER),
@@ -526,6 +561,10 @@ def _path(route: Route, world: World, target: Target, probe: Probe) -> str:
             params[name] = "csv"
         elif name == "question_id":
             params[name] = _question_in(world, target)
+        elif name == "answer_id":
+            params[name] = _answer_in(world, target)
+        elif name == "comment_id":
+            params[name] = _comment_in(world, target)
         elif name == "cluster_id":
             params[name] = world.cluster_in(target)
         elif name == "stage_key":
