@@ -209,9 +209,7 @@ def chosen_workshops(
     date_from: object = None,
     date_to: object = None,
 ) -> list[Workshop]:
-    """The workshops of a series or a date range that this user may see, oldest first."""
-    if series_id is None and date_from is None and date_to is None:
-        raise Invalid(N_("Choose a series or a date range."))
+    """The workshops of a series or a date range (or all) that this user may see, oldest first."""
     statement = select(Workshop)
     if series_id is not None:
         statement = statement.join(

@@ -218,7 +218,7 @@ def test_page_searches_cluster_titles_and_escapes_text(client):
     corpus = build(client)
     response = client.post(
         f"/api/v1/workshops/{corpus.second}/clusters",
-        json={"stage": "shared_issues", "group": "1G", "title": "<b>見守り体制</b>"},
+        json={"stage": "strengths", "group": "1G", "title": "<b>見守り体制</b>"},
         headers=bearer(corpus.mine),
     )
     assert response.status_code == 201, response.text
