@@ -41,7 +41,7 @@ from app.models import (
     utcnow,
 )
 
-THRESHOLD = 0.25
+THRESHOLD = 0.2
 # First pass: a note joins the nearest small theme only when it is this close to its centre.
 SEED_THRESHOLD = 0.45
 # Grams are hashed (with a sign) into this many dimensions; inner products stay close to the
@@ -55,7 +55,13 @@ MAX_TITLE = 200
 
 
 def _grams(folded: str) -> list[str]:
+    """Character 2- and 3-grams, plus single kanji.
+
+    A kanji carries meaning on its own where kana do not: 「担い手不足」 and 「担い手が足りない」
+    share 足 although they share no bigram beyond 担い手.
+    """
     found = [folded[i : i + n] for n in (2, 3) for i in range(len(folded) - n + 1)]
+    found += [ch for ch in folded if "\u4e00" <= ch <= "\u9fff"]
     return found or ([folded] if folded else [])
 
 

@@ -447,9 +447,7 @@ DECLARED: dict[str, Probe] = {
     "themes:rename_analysis": Probe(RUNNER, params=_analysis, body=lambda w, t: {"name": "n"}),
     "themes:rename": Probe(RUNNER, params=_theme, body=lambda w, t: {"title": "t"}),
     "themes:merge": Probe(RUNNER, params=_theme, body=lambda w, t: {"into": "1"}),
-    "themes:split": Probe(
-        RUNNER, params=_theme, body=lambda w, t: {"note": [_ANALYSIS_NOTES[0]]}
-    ),
+    "themes:split": Probe(RUNNER, params=_theme, body=lambda w, t: {"note": [_ANALYSIS_NOTES[0]]}),
     "themes:xlsx": Probe(RUNNER, params=_analysis),
     "themes:docx": Probe(RUNNER, params=_analysis),
 }

@@ -67,9 +67,7 @@ def build(client: TestClient) -> Corpus:
 
     other, one, _ = _workshop(client, theirs, "別の市の会議", "2024-06-01")
     post_note(client, one["token"], other, "shared_issues", "見守りネットワークの担い手")
-    return Corpus(
-        admin, mine, theirs, first, second, other, moderated["id"], deleted["id"]
-    )
+    return Corpus(admin, mine, theirs, first, second, other, moderated["id"], deleted["id"])
 
 
 def notes(client: TestClient, token: str, query: str = "") -> list[dict]:
@@ -97,7 +95,9 @@ def test_japanese_substrings_find_notes_in_several_workshops(client):
     # Two characters are below the trigram index; they are still found.
     assert texts(notes(client, corpus.mine, "q=担い")) == texts(helpers)
     # Several words narrow: every one must appear.
-    assert texts(notes(client, corpus.mine, "q=見守り 担い手")) == {"夜間の見守りの担い手が足りない"}
+    assert texts(notes(client, corpus.mine, "q=見守り 担い手")) == {
+        "夜間の見守りの担い手が足りない"
+    }
 
 
 @BACKENDS
@@ -171,9 +171,7 @@ def test_series_filter_and_pages_of_the_notes_api(client):
     seen: list[str] = []
     cursor = ""
     while True:
-        response = client.get(
-            f"/api/v1/notes?limit=2&cursor={cursor}", headers=bearer(corpus.mine)
-        )
+        response = client.get(f"/api/v1/notes?limit=2&cursor={cursor}", headers=bearer(corpus.mine))
         body = response.json()
         seen += [item["id"] for item in body["items"]]
         if body["next_cursor"] is None:
@@ -188,14 +186,14 @@ def test_downloads_carry_a_bom_neutralise_formulas_and_refuse_bad_filters(client
     first = make_workshop(client, corpus.mine, title="式")
     open_stage(client, corpus.mine, first["id"], "shared_issues")
     member = join(client, first["join_code"], "1G")
-    post_note(client, member["token"], first["id"], "shared_issues", "=HYPERLINK(\"x\")見守り")
+    post_note(client, member["token"], first["id"], "shared_issues", '=HYPERLINK("x")見守り')
 
     listed = client.get("/api/v1/notes.csv?q=見守り", headers=bearer(corpus.mine))
     assert listed.status_code == 200
     assert listed.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(listed.content.decode("utf-8-sig"))))
     assert len(rows) == 1 + 4
-    assert "'=HYPERLINK(\"x\")見守り" in {row[7] for row in rows}
+    assert '\'=HYPERLINK("x")見守り' in {row[7] for row in rows}
 
     lines = client.get("/api/v1/notes.jsonl?q=担い手", headers=bearer(corpus.mine))
     assert lines.headers["content-type"].startswith("application/x-ndjson")
@@ -205,7 +203,7 @@ def test_downloads_carry_a_bom_neutralise_formulas_and_refuse_bad_filters(client
     book = client.get("/admin/search.xlsx", params={"q": "見守り"})
     sheet = load_workbook(io.BytesIO(book.content)).active
     cells = [row[7] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert "'=HYPERLINK(\"x\")見守り" in cells
+    assert '\'=HYPERLINK("x")見守り' in cells
     assert all(not str(c).startswith("=") for c in cells)
 
     assert client.get("/admin/search?date_from=yesterday").status_code == 422
