@@ -10,8 +10,10 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlmodel import func, select
 
 from app.domain import retention, workshops
+from app.models import SearchEntry
 from tests.factories import bearer, join, login, make_user, make_workshop, open_stage, post_note
 from tests.factories import staff_token as token_for
 
@@ -132,10 +134,10 @@ def test_hidden_deleted_and_purged_notes_never_appear(client):
     assert corpus.first not in {item["workshop"]["id"] for item in after}
     assert "高齢者の見守り活動が続かない" not in texts(after)
     with db.read_session() as session:
-        left = session.connection().exec_driver_sql(
-            "SELECT count(*) FROM search_entry WHERE workshop_id = %d" % corpus.first
-        )
-        assert left.scalar() == 0
+        left = session.exec(
+            select(func.count()).where(SearchEntry.workshop_id == corpus.first)
+        ).one()
+        assert left == 0
 
 
 @BACKENDS
