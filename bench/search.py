@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--notes", type=int, default=1000, help="notes per workshop")
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--themes", action="store_true", help="also time themes over 10,000 notes")
+    parser.add_argument("--keep", action="store_true", help="keep the database and print its URL")
     args = parser.parse_args()
     if args.themes:
         bench_themes(10_000)
@@ -184,7 +185,9 @@ def main() -> None:
         time_queries(db, users, args.runs)
     finally:
         db.dispose()
-        if cleanup:
+        if args.keep:
+            print(f"kept: {url}")
+        elif cleanup:
             cleanup()
 
 

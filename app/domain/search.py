@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, text
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.domain import search_index
@@ -168,17 +170,35 @@ def _text_conditions(session: Session, terms: list[str]) -> list[ColumnElement[b
             col(SearchEntry.text).contains(t, autoescape=True) for t in terms if len(t) < TRIGRAM
         ]
         return conditions
-    for term in terms:
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(col(SearchEntry.text).ilike(f"%{escaped}%", escape="\\"))
+    # PostgreSQL: the trigram index answers LIKE and ILIKE. Text without Latin letters has no
+    # case, and LIKE skips ILIKE's per-row lower-casing of multibyte text.
+    inner = aliased(SearchEntry)
+    indexed = [_like(col(inner.text), t) for t in terms if len(t) >= TRIGRAM]
+    if indexed:
+        # OFFSET 0 keeps the planner from folding the match into the outer walk by id, so the
+        # matching rows come from the trigram index instead of a scan of the whole table.
+        conditions.append(col(SearchEntry.id).in_(select(inner.id).where(*indexed).offset(0)))
+    # Shorter terms have no trigram: checked row by row, newest first, until a page is full.
+    conditions += [_like(col(SearchEntry.text), t) for t in terms if len(t) < TRIGRAM]
     return conditions
 
 
+def _like(column: Any, term: str) -> ColumnElement[bool]:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    if any("a" <= ch.lower() <= "z" for ch in term):
+        return column.ilike(pattern, escape="\\")
+    return column.like(pattern, escape="\\")
+
+
 def _conditions(session: Session, user: User, filters: Filters) -> list[ColumnElement[bool]]:
-    conditions = _text_conditions(session, filters.terms)
+    conditions = _text_conditions(session, filters.terms) if filters.terms else []
     allowed = visible_workshop_ids(user)
     if allowed is not None:
-        conditions.append(allowed)
+        # Resolved first: a facilitator runs a handful of workshops, and a short id list lets
+        # the database start from them instead of from every entry.
+        ids = session.exec(select(Workshop.id).where(allowed)).all()
+        conditions.append(col(SearchEntry.workshop_id).in_(ids))
     # A stage hidden until its reveal keeps its text out of every search.
     conditions.append(
         ~exists().where(
@@ -240,7 +260,15 @@ def search(
             col(SearchEntry.id) < after if newest_first else col(SearchEntry.id) > after
         )
     order = col(SearchEntry.id).desc() if newest_first else col(SearchEntry.id)
+    trigram = any(len(t) >= TRIGRAM for t in filters.terms)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and trigram:
+        # Its row estimates for LIKE on Japanese text are poor enough that PostgreSQL prefers
+        # reading the whole table (100,000 rows: 120 ms) to the trigram index (30 ms).
+        session.execute(text("SET LOCAL enable_seqscan = off"))
     rows = session.exec(statement.order_by(order).limit(limit + 1)).all()
+    if postgres and trigram:
+        session.execute(text("SET LOCAL enable_seqscan = on"))
     hits = [
         Hit(
             entry_id=entry.id,
