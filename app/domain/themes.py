@@ -89,16 +89,20 @@ def vectors(texts: Sequence[str]) -> np.ndarray:
     gram_ids = np.array(ids, dtype=np.int64)
     weights = (1 + np.log(np.array(tfs, dtype=np.float64))) * signed_idf[gram_ids]
     flat = np.array(rows, dtype=np.int64) * DIMENSIONS + hashes[gram_ids] % DIMENSIONS
-    out = np.bincount(flat, weights=weights, minlength=total * DIMENSIONS)
-    out = out.reshape(total, DIMENSIONS)
-    norms = np.linalg.norm(out, axis=1)
+    # Normalise while still sparse: the dense matrix is written once and never read whole.
+    cells, slot_of = np.unique(flat, return_inverse=True)
+    summed = np.bincount(slot_of, weights=weights)
+    row_of = cells // DIMENSIONS
+    norms = np.sqrt(np.bincount(row_of, weights=summed * summed, minlength=total))
     norms[norms == 0] = 1.0
-    return out / norms[:, None]
+    out = np.zeros((total, DIMENSIONS), dtype=np.float32)
+    out.flat[cells] = summed / norms[row_of]
+    return out
 
 
 def _seed(vecs: np.ndarray) -> list[list[int]]:
     """One pass in note order: join the nearest seed theme, or start one. Tight on purpose."""
-    sums = np.zeros((64, vecs.shape[1]))
+    sums = np.zeros((64, vecs.shape[1]), dtype=np.float32)
     centres = np.zeros_like(sums)
     members: list[list[int]] = []
     for i, vec in enumerate(vecs):
