@@ -252,3 +252,17 @@ def hit_texts(html: str) -> list[str]:
     parser = _Hits()
     parser.feed(html)
     return parser.found
+
+
+@BACKENDS
+def test_notes_of_a_stage_hidden_until_its_reveal_stay_out_until_revealed(client):
+    corpus = build(client)
+    reveal = f"/api/v1/workshops/{corpus.second}/stages/shared_issues/reveal"
+    hidden = client.put(reveal, json={"hidden": True}, headers=bearer(corpus.mine))
+    assert hidden.status_code == 200, hidden.text
+    while_hidden = texts(notes(client, corpus.admin, "q=見守り"))
+    assert "夜間の見守りの担い手が足りない" not in while_hidden
+    assert "見守りボランティアの研修が充実" in while_hidden
+    shown = client.put(reveal, json={"hidden": False}, headers=bearer(corpus.mine))
+    assert shown.status_code == 200, shown.text
+    assert "夜間の見守りの担い手が足りない" in texts(notes(client, corpus.admin, "q=見守り"))
