@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import func, select
 
-from app.domain import retention, workshops
+from app.domain import retention, users, workshops
 from app.models import SearchEntry
 from tests.factories import bearer, join, login, make_user, make_workshop, open_stage, post_note
 from tests.factories import staff_token as token_for
@@ -114,6 +114,14 @@ def test_a_facilitator_never_sees_another_facilitators_workshop(client):
     page = client.get("/admin/search", params={"q": "見守り"})
     assert page.status_code == 200
     assert hit_texts(page.text) == ["見守りネットワークの担い手"]
+    # Added as a co-facilitator, he sees that workshop too, and still not the other one.
+    with client.app.state.db.write_session() as session:
+        users.add_co_facilitator(
+            session=session, workshop=workshops.get(session, corpus.second), username="ken"
+        )
+        session.commit()
+    shared = notes(client, corpus.theirs, "q=見守り")
+    assert {item["workshop"]["id"] for item in shared} == {corpus.other, corpus.second}
 
 
 @BACKENDS
