@@ -6,6 +6,7 @@ import io
 import re
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from openpyxl import Workbook
 
 from app import i18n
@@ -68,13 +69,30 @@ def workbook(analysis: AnalysisView) -> bytes:
 
 def appendix(analysis: AnalysisView) -> bytes:
     """The analysis as a Word appendix to the 報告書, in the report's own fonts and page size."""
-    _ = i18n.gettext
     document = Document()
     docx._set_fonts(document)
     docx._a4(document)
     document.core_properties.title = analysis.analysis.name
     document.core_properties.author = "Fusen"
-    document.add_paragraph(_("Appendix: recurring themes"), style="Title")
+    _write(document, analysis, title_style="Title")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def report_with_appendix(report: bytes, analysis: AnalysisView) -> bytes:
+    """A workshop's Word report with the analysis appended on a new page."""
+    document = Document(io.BytesIO(report))
+    document.add_page_break()
+    _write(document, analysis, title_style="Heading 1")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _write(document: DocxDocument, analysis: AnalysisView, *, title_style: str) -> None:
+    _ = i18n.gettext
+    document.add_paragraph(_("Appendix: recurring themes"), style=title_style)
     document.add_paragraph(analysis.analysis.name)
     head, rows = theme_year_rows(analysis)
     table = document.add_table(rows=1, cols=len(head))
@@ -95,6 +113,3 @@ def appendix(analysis: AnalysisView) -> bytes:
                 f"{item.note.text}（{when} {item.note_group}）".replace(" ）", "）"),
                 style="List Bullet",
             )
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Annotated
 
@@ -10,11 +11,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.domain import search, series, themes
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, NotFound
+from app.exports import registry
 from app.exports import themes as theme_exports
 from app.i18n import N_, gettext
 from app.models import ThemeAnalysis
-from app.web.deps import PageStaffDep, SessionDep
+from app.web import links
+from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
 from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -181,3 +184,22 @@ def theme_xlsx(analysis: AnalysisDep, session: SessionDep) -> Response:
 def theme_docx(analysis: AnalysisDep, session: SessionDep) -> Response:
     body = theme_exports.appendix(themes.view(session, analysis))
     return _download(analysis, "docx", body, DOCX)
+
+
+@router.get("/admin/themes/{analysis_id}/report/{workshop_id}.docx", name="themes:report_docx")
+def report_with_appendix(
+    analysis: AnalysisDep, workshop: PageRunnerWorkshopDep, session: SessionDep
+) -> Response:
+    """The workshop's Word report with this analysis as its appendix."""
+    if workshop.id not in json.loads(analysis.workshop_ids):
+        raise NotFound(N_("This workshop is not part of the analysis."))
+    report = registry.render(session, workshop, "docx")
+    body = theme_exports.report_with_appendix(report, themes.view(session, analysis))
+    return Response(
+        body,
+        media_type=DOCX,
+        headers={
+            "Content-Disposition": links.download_disposition(workshop, "docx"),
+            "Cache-Control": "no-store",
+        },
+    )

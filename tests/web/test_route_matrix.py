@@ -450,6 +450,7 @@ DECLARED: dict[str, Probe] = {
     "themes:split": Probe(RUNNER, params=_theme, body=lambda w, t: {"note": [_ANALYSIS_NOTES[0]]}),
     "themes:xlsx": Probe(RUNNER, params=_analysis),
     "themes:docx": Probe(RUNNER, params=_analysis),
+    "themes:report_docx": Probe(RUNNER, params=_analysis),
 }
 
 

@@ -110,7 +110,7 @@ def test_themes_are_the_same_on_every_run():
 
 def test_rename_merge_split_and_downloads(client):
     token = staff_token(client)
-    replay(client, token)
+    first = replay(client, token)
     _second_year(client, token)
     login(client)
     created = form_post(client, "/admin/themes", {"name": "推移", "stage": "shared_issues"})
@@ -156,6 +156,12 @@ def test_rename_merge_split_and_downloads(client):
     text = "\n".join(p.text for p in appendix.paragraphs)
     assert "担い手の確保" in text and "担い手が足りない" in text
     assert zipfile.is_zipfile(io.BytesIO(client.get(f"{base}/appendix.docx").content))
+    report = client.get(f"{base}/report/{first}.docx")
+    assert report.status_code == 200
+    full = "\n".join(p.text for p in Document(io.BytesIO(report.content)).paragraphs)
+    assert full.index(load_sample()["workshop"]["title"]) < full.index("Appendix: recurring themes")
+    assert full.index("Appendix: recurring themes") < full.index("担い手の確保")
+    assert client.get(f"{base}/report/999.docx").status_code == 404
 
 
 def test_series_page_counts_per_year_and_the_next_one_carries_format_groups_roles_and_picks(
