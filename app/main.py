@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import access_log, i18n
 from app.db import Database
-from app.domain import accounts
+from app.domain import accounts, search_index
 from app.errors import DomainError
 from app.live import events
 from app.live.bus import make_bus
@@ -112,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.migrate()
+        with db.engine.begin() as connection:
+            search_index.install(connection)
         with db.write_session() as session:
             created = accounts.ensure_first_admin(session, password=settings.admin_password)
             session.commit()
@@ -188,6 +190,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(records.router)
     app.include_router(secretariat.router)
+    from app.web import search_pages, series_pages, theme_pages
+
+    app.include_router(search_pages.router)
+    app.include_router(search_pages.api_router)
+    app.include_router(series_pages.router)
+    app.include_router(theme_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(csrf.CsrfCookieMiddleware)

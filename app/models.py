@@ -321,3 +321,59 @@ class Presentation(SQLModel, table=True):
     group_id: int | None = Field(default=None, foreign_key="workshop_group.id")
     # Group ids, comma-separated, in presenting order.
     order: str = Field(default="", max_length=500)
+
+
+class SearchEntry(SQLModel, table=True):
+    """One searchable text (a note, a cluster title, a question …) with what search filters on.
+
+    Written only by database triggers (``domain/search_index.py``), so every writer of the
+    source tables keeps it current, bulk updates and retention purges included.
+    """
+
+    __tablename__ = "search_entry"
+    __table_args__ = (Index("ix_search_entry_kind_ref", "kind", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    ref: str = Field(max_length=36)
+    workshop_id: int = Field(index=True)
+    stage_id: int | None = None
+    stage_key: str = Field(default="", max_length=64)
+    group_name: str = Field(default="", max_length=40)
+    organization: str = Field(default="", max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime | None = None
+
+
+class Series(SQLModel, table=True):
+    """Workshops held again and again under one name, e.g. 「地域福祉推進会議」."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SeriesMember(SQLModel, table=True):
+    """A workshop's place in a series; a row of its own so ``workshop`` keeps its columns."""
+
+    __tablename__ = "series_member"
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True)
+    series_id: int = Field(foreign_key="series.id", index=True)
+
+
+class ThemeAnalysis(SQLModel, table=True):
+    """Recurring themes across workshops, as the secretariat renamed, merged and split them."""
+
+    __tablename__ = "theme_analysis"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    stage_key: str = Field(max_length=64)
+    # Workshop ids and themes ([{"title", "notes": [note ids]}]) as JSON: read and written whole.
+    workshop_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    themes: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

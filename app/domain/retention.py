@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
-from app.domain import records
+from app.domain import records, search_index
 from app.errors import Conflict, Invalid
 from app.i18n import N_
 from app.live import events
@@ -167,6 +167,7 @@ def purge_workshop(*, session: Session, workshop: Workshop) -> Counts:
         .execution_options(synchronize_session=False)
     )
     records.purge_personal_data(session, workshop.id)
+    search_index.forget_workshop(session.connection(), workshop.id)
     for step in PURGE_STEPS:
         step(session, workshop.id)
     row = _row(session, workshop.id)

@@ -197,6 +197,55 @@ def _dots_stage(world: World, target: Target) -> dict[str, Any]:
     return {"stage_key": "dots"}
 
 
+def _series(world: World, target: Target) -> dict[str, Any]:
+    """A new series, so that every role's try starts from the same state."""
+    from app.domain import series
+
+    db = world.client.app.state.db  # type: ignore[attr-defined]
+    with db.write_session() as session:
+        created = series.create_series(
+            session=session, name=f"series {uuid.uuid4().hex[:8]}", user=world.staff["admin"]
+        )
+        session.commit()
+        return {"series_id": created.id}
+
+
+_ANALYSIS_NOTES: list[str] = []
+
+
+def _analysis(world: World, target: Target) -> dict[str, Any]:
+    """A saved analysis of the facilitator's, two themes of two notes each."""
+    import json as json_module
+
+    from app.models import ThemeAnalysis
+
+    ids = [world.note_by_participant(target) for _ in range(4)]
+    _ANALYSIS_NOTES[:] = ids
+    db = world.client.app.state.db  # type: ignore[attr-defined]
+    with db.write_session() as session:
+        row = ThemeAnalysis(
+            name="matrix",
+            stage_key="strengths",
+            workshop_ids=json_module.dumps([target.id]),
+            themes=json_module.dumps(
+                [{"title": "a", "notes": ids[:2]}, {"title": "b", "notes": ids[2:]}]
+            ),
+            created_by=world.staff["facilitator"].id,
+        )
+        session.add(row)
+        session.commit()
+        return {"analysis_id": row.id}
+
+
+def _theme(world: World, target: Target) -> dict[str, Any]:
+    return {**_analysis(world, target), "index": 0}
+
+
+def _themes_form(world: World, target: Target) -> dict[str, Any]:
+    world.note_by_participant(world.other)
+    return {"name": "m", "stage": "strengths"}
+
+
 DECLARED: dict[str, Probe] = {
     # Framework and health
     "openapi": Probe(PUBLIC),
@@ -416,6 +465,29 @@ DECLARED: dict[str, Probe] = {
     "sorting:vote": Probe(
         PHONE, on=VOTING, body=lambda w, t: {"stage": "dots", "delta": "1", "note": t.item}
     ),
+    # Search, series and themes: staff only, each seeing only the workshops they run
+    "search:page": Probe(STAFF, query="?q=note"),
+    "search:csv": Probe(STAFF, query="?q=note"),
+    "search:xlsx": Probe(STAFF, query="?q=note"),
+    "api:notes": Probe(STAFF, query="?q=note"),
+    "api:notes_csv": Probe(STAFF),
+    "api:notes_jsonl": Probe(STAFF),
+    "series:list": Probe(STAFF),
+    "series:create": Probe(STAFF, body=lambda w, t: {"name": f"s {uuid.uuid4().hex[:8]}"}),
+    "series:page": Probe(STAFF, params=_series),
+    "series:assign": Probe(RUNNER, body=lambda w, t: {"series_id": ""}),
+    "series:next": Probe(RUNNER, body=lambda w, t: {"title": "next"}),
+    "themes:list": Probe(STAFF),
+    "themes:create": Probe(STAFF, body=_themes_form),
+    # A saved analysis is its author's (and the admins')
+    "themes:page": Probe(RUNNER, params=_analysis),
+    "themes:rename_analysis": Probe(RUNNER, params=_analysis, body=lambda w, t: {"name": "n"}),
+    "themes:rename": Probe(RUNNER, params=_theme, body=lambda w, t: {"title": "t"}),
+    "themes:merge": Probe(RUNNER, params=_theme, body=lambda w, t: {"into": "1"}),
+    "themes:split": Probe(RUNNER, params=_theme, body=lambda w, t: {"note": [_ANALYSIS_NOTES[0]]}),
+    "themes:xlsx": Probe(RUNNER, params=_analysis),
+    "themes:docx": Probe(RUNNER, params=_analysis),
+    "themes:report_docx": Probe(RUNNER, params=_analysis),
 }
 
 
