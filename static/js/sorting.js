@@ -59,13 +59,19 @@
     return prev;
   }
 
+  // A card names its actions once, through its menu link (…/notes/<id>/menu).
+  function noteUrl(card, action) {
+    var link = card.querySelector("a[data-menu]");
+    return link ? link.getAttribute("href").replace(/\/menu$/, "/" + action) : null;
+  }
+
   function onNoteDrop(evt) {
     var card = evt.item;
     var to = evt.to;
     if (to.getAttribute("data-sortable") === "onto") {
       var target = to.getAttribute("data-onto");
       if (target && target !== card.getAttribute("data-note")) {
-        post(card.getAttribute("data-onto-url"), { target: target });
+        post(noteUrl(card, "onto"), { target: target });
       } else {
         refresh();
       }
@@ -79,7 +85,7 @@
     if (cluster && cluster !== "new") {
       if (prev) place.after = prev.getAttribute("data-note"); else place.first = "true";
     }
-    post(card.getAttribute("data-move-url"), place);
+    post(noteUrl(card, "move"), place);
   }
 
   function onClusterDrop(evt) {
