@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Annotated
 
@@ -142,8 +143,12 @@ def qr_svg(
     if g is not None:
         workshops.find_group(session, workshop.id, g)
     url = links.join_url(request, workshop, g)
-    svg = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111")
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+    # A standalone document (with its namespace): an <img> shows nothing of an inline fragment.
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", xmldecl=False, scale=8, border=2, dark="#111")
+    return Response(
+        out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"}
+    )
 
 
 @router.get("/w/{workshop_id}/report.md", name="board:report_md")

@@ -11,9 +11,10 @@
 
   var MAX_FONT = 64;
   var MIN_FONT = 10;
-  var WHOLE_BELOW = 18; // under this size, clamped texts at a larger size read better
+  var WHOLE_BELOW = 14; // under this size, clamped texts at a larger size read better
   var MIN_CHARS = 5; // a card is at least this many characters wide
   var MAX_SUB = 6;
+  var TWO_LINES_GAIN = 0.8; // two lines are chosen over three only above 1/0.8 of the size
 
   function groupsBox() { return document.querySelector(".wall-groups"); }
 
@@ -35,12 +36,14 @@
     return box.scrollHeight <= box.clientHeight + 1;
   }
 
-  // The largest font that fits with ``sub`` columns per group and this clamp, or 0.
-  function largest(box, sub, clamp) {
-    var low = MIN_FONT;
-    var high = MAX_FONT;
+  // The largest font above ``floor`` that fits with ``sub`` columns per group, or 0. Each try
+  // lays the whole wall out once, so sizes that cannot beat the best so far are never tried.
+  function largest(box, sub, clamp, floor, ceiling) {
+    var low = floor + 1;
+    if (low > ceiling) return 0;
     apply(box, low, sub, clamp);
     if (!fits(box, low, sub)) return 0;
+    var high = ceiling;
     while (low < high) {
       var mid = Math.ceil((low + high) / 2);
       apply(box, mid, sub, clamp);
@@ -49,39 +52,69 @@
     return low;
   }
 
-  function best(box, clamp) {
-    var found = { font: 0, sub: 1, clamp: clamp };
+  // No layout shows whole texts in a font whose glyphs alone would cover more than the box.
+  function ceilingOf(box) {
+    var chars = 0;
+    box.querySelectorAll(".wtext").forEach(function (el) { chars += el.textContent.length + 4; });
+    var area = box.clientWidth * box.clientHeight;
+    if (!chars || !area) return MAX_FONT;
+    return Math.max(MIN_FONT, Math.min(MAX_FONT, Math.ceil(Math.sqrt(area / (chars * 1.2)))));
+  }
+
+  // Across column counts the best size rises, then falls: stop at the first that cannot beat
+  // the one before it.
+  function best(box, clamp, ceiling, found) {
+    var improved = false;
     for (var sub = 1; sub <= MAX_SUB; sub++) {
-      var font = largest(box, sub, clamp);
-      if (font > found.font) found = { font: font, sub: sub, clamp: clamp };
+      var font = largest(box, sub, clamp, found.font || MIN_FONT - 1, ceiling);
+      if (font) { found = { font: font, sub: sub, clamp: clamp }; improved = true; }
+      else if (improved) break;
     }
     return found;
   }
 
-  function fit() {
+  var shown = null; // the layout chosen last time, as {font, sub, clamp}
+
+  // After a patch the chosen layout usually still holds: keep it when it fits and one pixel
+  // more does not (two layouts instead of a search); otherwise search again.
+  function refit() {
     var box = groupsBox();
     if (!box) return;
-    var choice = best(box, "none");
-    box.setAttribute("data-fit", "whole");
-    if (choice.font < WHOLE_BELOW) {
-      [3, 2].forEach(function (lines) {
-        var clamped = best(box, String(lines));
-        if (clamped.font > choice.font) choice = clamped;
-      });
-      if (choice.clamp !== "none") box.setAttribute("data-fit", "clamped");
+    if (shown && box.getAttribute("data-font") === String(shown.font)) {
+      apply(box, shown.font + 1, shown.sub, shown.clamp);
+      var grows = fits(box, shown.font + 1, shown.sub);
+      apply(box, shown.font, shown.sub, shown.clamp);
+      if (!grows && fits(box, shown.font, shown.sub)) return;
+    }
+    fit(box);
+  }
+
+  function fit(box) {
+    var started = window.performance.now();
+    var ceiling = ceilingOf(box);
+    var choice = best(box, "none", ceiling, { font: 0, sub: 1, clamp: "none" });
+    var whole = choice.font >= WHOLE_BELOW;
+    if (!whole) {
+      // Three lines of a note say more than two: two only when they are much larger.
+      var three = best(box, "3", MAX_FONT, choice);
+      var two = best(box, "2", MAX_FONT, three);
+      choice = two.clamp === "2" && two.font * TWO_LINES_GAIN > three.font ? two : three;
       if (!choice.font) choice = { font: MIN_FONT, sub: MAX_SUB, clamp: "2" };
     }
     apply(box, choice.font, choice.sub, choice.clamp);
+    shown = choice;
+    box.setAttribute("data-fit", choice.clamp === "none" ? "whole" : "clamped");
     box.setAttribute("data-font", String(choice.font));
+    box.setAttribute("data-fit-ms", String(Math.round(window.performance.now() - started)));
   }
 
   var pending = 0;
   function later() {
     window.clearTimeout(pending);
-    pending = window.setTimeout(fit, 120);
+    pending = window.setTimeout(refit, 120);
   }
 
-  document.addEventListener("DOMContentLoaded", fit);
+  document.addEventListener("DOMContentLoaded", later);
   window.addEventListener("resize", later);
   document.addEventListener("fusen:patched", later);
   document.addEventListener("htmx:oobAfterSwap", later);
