@@ -36,7 +36,8 @@ MEASURE = """() => {
     cut: texts.filter(t => t.scrollHeight > t.clientHeight + 1).length,
     controls: document.querySelectorAll(
       'form, button, input, select, textarea, a[data-menu], [data-sortable]').length,
-    scrolls: document.scrollingElement.scrollHeight > h || document.scrollingElement.scrollWidth > w,
+    scrolls: document.scrollingElement.scrollHeight > h
+      || document.scrollingElement.scrollWidth > w,
     fit: document.querySelector('.wall-groups').getAttribute('data-fit'),
   };
 }"""
@@ -82,7 +83,7 @@ def _shoot(page: Any, name: str, tmp_path: Path) -> None:
     ("width", "height", "per_group", "long_every", "min_font", "whole"),
     [
         (1920, 1080, 20, 0, 22, True),  # a typical stage: every text whole, ≥ 22 px
-        (1920, 1080, 60, 4, 14, False),  # a full room: every card inside, ≥ 14 px, long ones clamped
+        (1920, 1080, 60, 4, 14, False),  # a full room: every card inside, ≥ 14 px, clamped
         (1280, 720, 20, 0, 14, True),  # a small projector
     ],
 )
@@ -98,8 +99,18 @@ def test_wall_shows_every_note_of_five_groups_on_one_screen(
     assert seen["outside"] == 0, seen
     assert not seen["scrolls"]
     assert min(seen["fonts"]) >= min_font, (min(seen["fonts"]), seen["fit"])
-    print("wall", width, height, 5 * per_group, "notes:", min(seen["fonts"]), "px", seen["fit"],
-          page.locator(".wall-groups").get_attribute("data-fit-ms"), "ms to fit")
+    print(
+        "wall",
+        width,
+        height,
+        5 * per_group,
+        "notes:",
+        min(seen["fonts"]),
+        "px",
+        seen["fit"],
+        page.locator(".wall-groups").get_attribute("data-fit-ms"),
+        "ms to fit",
+    )
     assert seen["controls"] == 0, "the wall shows no facilitator control"
     if whole:
         assert seen["fit"] == "whole" and seen["cut"] == 0, seen
