@@ -28,7 +28,7 @@ from app.domain import (
 )
 from app.domain import participants as participants_domain
 from app.domain.notes import Actor
-from app.errors import DomainError, Invalid
+from app.errors import Conflict, DomainError, Invalid
 from app.i18n import N_, gettext
 from app.models import Participant, Stage, Workshop
 from app.web.deps import (
@@ -493,6 +493,33 @@ def note_menu(
         suggested={n.id for n in suggested},
         duplicates=duplicates,
         staff=actor.is_staff,
+        back_to=request.app.url_path_for(
+            "board:board" if actor.is_staff else "participant:home", workshop_id=workshop.id
+        ),
+    )
+
+
+@router.get("/w/{workshop_id}/sort/groups/{group_id}/suggestions", name="sorting:suggestions")
+def suggestions(
+    request: Request,
+    group_id: int,
+    workshop: WorkshopDep,
+    actor: PageActorDep,
+    session: SessionDep,
+) -> Response:
+    """A group's likely duplicates, fetched when the organiser opens them."""
+    group = workshops.find_group(session, workshop.id, group_id)
+    organisers.require_organiser(actor, group.id)
+    state = boards.board(session, workshop, group_id=group.id)
+    layout = state.sorting.get(group.id)
+    if layout is None:
+        raise Conflict(N_("No stage is open yet."))
+    template = "sorting/_suggestions_menu.html" if is_htmx(request) else "sorting/suggestions.html"
+    return render(
+        request,
+        template,
+        state=state,
+        layout=layout,
         back_to=request.app.url_path_for(
             "board:board" if actor.is_staff else "participant:home", workshop_id=workshop.id
         ),

@@ -374,6 +374,7 @@ DECLARED: dict[str, Probe] = {
     ),
     # One menu for every card: fetched by whoever may organise the note's group
     "sorting:note_menu": Probe(ORGANISER, note=True),
+    "sorting:suggestions": Probe(ORGANISER, params=_first_group),
     # Live sorting, board forms: running the room
     "sorting:moderated": Probe(RUNNER, params=_first_group),
     "sorting:reveal": Probe(RUNNER, body=lambda w, t: {"hidden": "false"}),
