@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import uuid
 
-
 from app.live.hub import Audience
 from tests.board_archives import board_archive
 from tests.factories import bearer, staff_token
