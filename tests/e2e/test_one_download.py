@@ -52,9 +52,7 @@ def test_board_and_phone_download_their_live_region_once_and_patch_it_after(
     board.goto(f"{live_server.url}/w/{wid}/board")
     board.wait_for_selector("#conn[data-state=live]")
 
-    phone.add_cookies(
-        [{"name": f"fusen_p{wid}", "value": member["token"], "url": live_server.url}]
-    )
+    phone.add_cookies([{"name": f"fusen_p{wid}", "value": member["token"], "url": live_server.url}])
     mobile = phone.new_page()
     phone_requests = _requests(mobile)
     mobile.goto(f"{live_server.url}/w/{wid}/p")
