@@ -59,3 +59,37 @@ def test_bytes_a_stream_receives_for_one_note_do_not_grow_with_the_board(client)
     for kind in small:
         assert large[kind] <= small[kind] * 1.5, (kind, small, large)
         assert largest[kind] <= LIMIT, (kind, largest)
+
+
+def test_an_edit_a_move_and_a_delete_each_touch_one_card(client):
+    token = staff_token(client)
+    archive = board_archive(groups=10, per_group=40, clusters_per_group=3)
+    imported = client.post(
+        "/api/v1/workshops/import", content=json.dumps(archive).encode(), headers=bearer(token)
+    )
+    workshop_id = imported.json()["id"]
+    snapshot = client.get(f"/api/v1/workshops/{workshop_id}", headers=bearer(token)).json()
+    loose = next(n for n in snapshot["notes"] if n["group"] == "1G" and not n["cluster_id"])
+    cluster = next(c for c in snapshot["clusters"] if c["group"] == "1G")
+    base = f"/api/v1/workshops/{workshop_id}"
+    steps = [
+        ("PATCH", f"{base}/notes/{loose['id']}", {"text": "書き直した付箋"}, "place"),
+        ("PUT", f"{base}/notes/{loose['id']}/place", {"cluster_id": cluster["id"]}, "place"),
+        ("DELETE", f"{base}/notes/{loose['id']}", None, "remove"),
+    ]
+    hub = client.app.state.hub
+    patches = []
+    for method, path, body, op in steps:
+        before = client.get(base, headers=bearer(token)).json()["last_seq"]
+        response = client.request(method, path, json=body, headers=bearer(token))
+        assert response.status_code < 300, response.text
+        messages = [m for _s, m in hub._replay(workshop_id, Audience("board", "ja"), before) if m]
+        assert len(messages) == 1
+        html = messages[0].decode()
+        assert len(messages[0]) <= LIMIT, (method, len(messages[0]))
+        assert f'id="card-{loose["id"]}"' in html and f'data-op="{op}"' in html, html
+        assert 'class="column"' not in html  # not the whole column
+        patches.append(html)
+    # The edit leaves the card among the loose notes; the move puts it into the cluster's list.
+    assert 'data-list="board-loose-' in patches[0]
+    assert f'data-list="board-cn-{cluster["id"]}"' in patches[1]
