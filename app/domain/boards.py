@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.domain import layouts, workshops
+from app.domain import layouts, wall_focus, workshops
 from app.domain import notes as notes_domain
 from app.live import events
 from app.models import Group, Note, Participant, Stage, Workshop
@@ -33,6 +33,8 @@ class Board:
     # Live sorting: group id → layouts.Layout of the current stage, and layouts.Live.
     sorting: dict[int, Any] = field(default_factory=dict)
     live: Any = None
+    # The group the projector wall shows alone when nobody presents (the console's focus).
+    wall_focus: Group | None = None
 
     def column(self, group_id: int) -> Column | None:
         return next((column for column in self.columns if column.group.id == group_id), None)
@@ -54,6 +56,7 @@ def board(session: Session, workshop: Workshop, *, group_id: int | None = None) 
         participant_count=workshops.participant_count(session, workshop.id),
     )
     state.live = layouts.live_of(session, workshop, current)
+    state.wall_focus = wall_focus.focused(session, workshop.id, groups)
     if current is None:
         return state
     shown = [g for g in groups if group_id is None or g.id == group_id]

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from app import i18n
-from app.domain import boards, layouts, reveal, visibility
+from app.domain import boards, layouts, reveal, visibility, wall_focus
 from app.live import events
 from app.live import sorting_events as kinds
 from app.live.hub import Audience, Message, encode
@@ -154,14 +154,17 @@ def column_patch(ctx: Ctx) -> str | None:
     if kind == "phone":
         return ctx.render("participant/_notes.html", column=column, oob=True)
     if kind == "wall":
-        if _presenting(ctx.state) is not None:
-            return ctx.render("wall/_live.html", oob=True)
         return ctx.render("wall/_group.html", column=column, oob=True)
     parts = [ctx.render("board/_column.html", column=column, oob=True)]
     presenting = _presenting(ctx.state)
     if presenting is not None and presenting.id == group.id:
         parts.append(ctx.render("sorting/_spotlight.html", oob=True))
     return "\n".join(parts)
+
+
+def wall_patch(ctx: Ctx) -> str | None:
+    """The console chose what the wall shows: only the wall redraws."""
+    return ctx.render("wall/_live.html", oob=True) if ctx.audience.kind == "wall" else None
 
 
 def timer_patch(ctx: Ctx) -> str:
@@ -203,8 +206,6 @@ def note_patch(ctx: Ctx) -> str | None:
         return None
     layout = ctx.state.sorting.get(group.id)
     if layout is None or layout.hidden or layout.mode == "vote":
-        return column_patch(ctx)
-    if ctx.audience.kind == "wall" and _presenting(ctx.state) is not None:
         return column_patch(ctx)
     viewer = ctx.audience.kind
     template = "wall/_card.html" if viewer == "wall" else "sorting/_card.html"
@@ -275,6 +276,7 @@ PATCHES: dict[str, Callable[[Ctx], str | None]] = {
     kinds.STAGE_REVEALED: stage_patch,
     kinds.TIMER_CHANGED: timer_patch,
     kinds.PRESENTATION_CHANGED: presentation_patch,
+    wall_focus.WALL_FOCUSED: wall_patch,
 }
 
 
@@ -294,6 +296,9 @@ def _shown_group(ctx: Ctx) -> Group | None:
         return None
     if ctx.audience.group_id is not None and ctx.audience.group_id != group.id:
         return None
+    alone = _wall_alone(state) if ctx.audience.kind == "wall" else None
+    if alone is not None and alone.id != group.id:
+        return None  # the wall shows another group alone
     return group
 
 
@@ -303,3 +308,8 @@ def _phone_group(ctx: Ctx) -> int:
 
 def _presenting(state: boards.Board) -> Group | None:
     return state.live.presentation.group if state.live else None
+
+
+def _wall_alone(state: boards.Board) -> Group | None:
+    """The group the wall shows alone: who presents, else the console's focus."""
+    return _presenting(state) or state.wall_focus

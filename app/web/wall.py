@@ -7,13 +7,15 @@ in the browser (``static/js/wall.js``), which knows the screen's size.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.domain import boards, workshops
+from app.domain import boards, wall_focus, workshops
 from app.web import links
 from app.web.deps import PageRunnerWorkshopDep, SessionDep
-from app.web.pages import render
+from app.web.pages import render, run_action
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,4 +30,23 @@ def wall_page(request: Request, workshop: PageRunnerWorkshopDep, session: Sessio
         seq=state.seq,
         join_url=links.join_url(request, workshop),
         code=workshops.format_join_code(workshop.join_code),
+    )
+
+
+@router.post("/w/{workshop_id}/wall/focus", name="wall:focus")
+def focus(
+    request: Request,
+    workshop: PageRunnerWorkshopDep,
+    session: SessionDep,
+    group: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Show one group alone on the wall (an empty ``group``: every group)."""
+    back_to = str(request.app.url_path_for("board:board", workshop_id=workshop.id))
+    if group:
+        back_to += f"?group={int(group)}" if group.isdecimal() and len(group) < 10 else ""
+    return run_action(
+        request,
+        session,
+        lambda: wall_focus.focus(session=session, workshop=workshop, group=group or None),
+        back_to=back_to,
     )

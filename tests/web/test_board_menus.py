@@ -144,3 +144,30 @@ def test_the_wall_has_no_controls_and_shows_cluster_titles_in_the_select_stage(c
     assert page.count("i") == 0
     stream = [a for tag, a in page.tags if "sse-connect" in a][0]["sse-connect"]
     assert stream.startswith(f"/w/{ws['id']}/wall/stream?after=")
+
+
+def test_the_wall_follows_the_consoles_focus_until_the_console_lets_go(client):
+    ws, notes = _board_with(client, 2)
+    sign_in_staff(client)
+    groups = api(client, ws["staff"], "GET", f"/workshops/{ws['id']}").json()["groups"]
+    wall = parse(client.get(f"/w/{ws['id']}/wall").text)
+    assert len([a for tag, a in wall.tags if a.get("class") == "wall-group"]) == len(groups)
+    focused = form_post(
+        client, f"/w/{ws['id']}/wall/focus", data={"group": "1G"}, follow_redirects=False
+    )
+    assert focused.status_code == 303
+    wall = parse(client.get(f"/w/{ws['id']}/wall").text)
+    shown = [a["id"] for tag, a in wall.tags if a.get("class") == "wall-group"]
+    assert shown == [f"wall-col-{groups[0]['id']}"]
+    # The wall's stream gets the new view; the console's and phones' streams get nothing.
+    hub = client.app.state.hub
+    from app.live.hub import Audience
+
+    before = api(client, ws["staff"], "GET", f"/workshops/{ws['id']}").json()["last_seq"] - 1
+    for kind, expected in (("wall", 1), ("board", 0), ("phone", 0)):
+        audience = Audience(kind, "ja", groups[0]["id"] if kind == "phone" else None)
+        assert len([m for _s, m in hub._replay(ws["id"], audience, before) if m]) == expected
+    form_post(client, f"/w/{ws['id']}/wall/focus", data={"group": ""})
+    wall = parse(client.get(f"/w/{ws['id']}/wall").text)
+    assert len([a for tag, a in wall.tags if a.get("class") == "wall-group"]) == len(groups)
+    assert form_post(client, f"/w/{ws['id']}/wall/focus", data={"group": "9G"}).status_code == 422

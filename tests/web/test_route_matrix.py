@@ -243,6 +243,7 @@ DECLARED: dict[str, Probe] = {
     "board:report_md": Probe(RUNNER),
     # Projector wall: whoever may open the board may open the wall
     "wall:wall": Probe(RUNNER),
+    "wall:focus": Probe(RUNNER, body=lambda w, t: {"group": "1G"}),
     # Staff pages
     "admin:login": Probe(PUBLIC),
     "admin:login_post": Probe(
