@@ -28,7 +28,6 @@
     var flows = box.querySelectorAll(".wall-flow");
     for (var i = 0; i < flows.length; i++) {
       var flow = flows[i];
-      if (flow.clientWidth / sub < font * MIN_CHARS) return false;
       if (flow.scrollHeight > flow.clientHeight + 1 || flow.scrollWidth > flow.clientWidth + 1) {
         return false;
       }
@@ -40,6 +39,8 @@
   // lays the whole wall out once, so sizes that cannot beat the best so far are never tried.
   function largest(box, sub, clamp, floor, ceiling) {
     var low = floor + 1;
+    // A column narrower than MIN_CHARS characters is no layout: no need to lay it out.
+    ceiling = Math.min(ceiling, Math.floor(flowWidth(box) / sub / MIN_CHARS));
     if (low > ceiling) return 0;
     apply(box, low, sub, clamp);
     if (!fits(box, low, sub)) return 0;
@@ -50,6 +51,16 @@
       if (fits(box, mid, sub)) low = mid; else high = mid - 1;
     }
     return low;
+  }
+
+  // The groups' width does not depend on the font: measured once per fit.
+  var widthCache = 0;
+  function flowWidth(box) {
+    if (!widthCache) {
+      var flow = box.querySelector(".wall-flow");
+      widthCache = flow ? flow.clientWidth : 0;
+    }
+    return widthCache;
   }
 
   // No layout shows whole texts in a font whose glyphs alone would cover more than the box.
@@ -80,6 +91,7 @@
   function refit() {
     var box = groupsBox();
     if (!box) return;
+    widthCache = 0;
     if (shown && box.getAttribute("data-font") === String(shown.font)) {
       apply(box, shown.font + 1, shown.sub, shown.clamp);
       var grows = fits(box, shown.font + 1, shown.sub);
@@ -91,6 +103,7 @@
 
   function fit(box) {
     var started = window.performance.now();
+    widthCache = 0;
     var ceiling = ceilingOf(box);
     var choice = best(box, "none", ceiling, { font: 0, sub: 1, clamp: "none" });
     var whole = choice.font >= WHOLE_BELOW;
