@@ -26,7 +26,18 @@ from app.security import Signer
 from app.settings import Settings, get_settings
 from app.templating import STATIC_DIR, make_environment
 from app.web import accounts as accounts_pages
-from app.web import admin, api, api_sorting, board, csrf, participant, ratelimit, sorting, stream
+from app.web import (
+    admin,
+    api,
+    api_sorting,
+    board,
+    csrf,
+    participant,
+    ratelimit,
+    sorting,
+    stream,
+    wall,
+)
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.deps import JoinRequired, LoginRequired
 from app.web.fragments import FragmentRenderer
@@ -181,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(participant.router)
     app.include_router(board.router)
+    app.include_router(wall.router)
     app.include_router(admin.router)
     app.include_router(accounts_pages.router)
     app.include_router(api_sorting.router)

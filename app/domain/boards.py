@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.domain import layouts, records, workshops
+from app.domain import layouts, records, wall_focus, workshops
 from app.domain import notes as notes_domain
 from app.live import events
 from app.models import Group, Note, Participant, Stage, Workshop
@@ -36,6 +36,8 @@ class Board:
     # A Q&A stage shows the questions instead of note columns; a feedback stage how many came.
     questions: list[records.QuestionWithAnswers] = field(default_factory=list)
     feedback_count: int = 0
+    # The group the projector wall shows alone when nobody presents (the console's focus).
+    wall_focus: Group | None = None
 
     def column(self, group_id: int) -> Column | None:
         return next((column for column in self.columns if column.group.id == group_id), None)
@@ -57,6 +59,7 @@ def board(session: Session, workshop: Workshop, *, group_id: int | None = None) 
         participant_count=workshops.participant_count(session, workshop.id),
     )
     state.live = layouts.live_of(session, workshop, current)
+    state.wall_focus = wall_focus.focused(session, workshop.id, groups)
     if current is None:
         return state
     if current.kind == "qa":

@@ -284,3 +284,19 @@ def notes_by_id(session: Session, ids: set[str]) -> dict[str, Note]:
         return {}
     found = session.exec(select(Note).where(col(Note.id).in_(ids))).all()
     return {note.id: note for note in found}
+
+
+def locate(layout: Layout, note_id: str) -> tuple[Item, str, bool] | None:
+    """The card that shows ``note_id``, the list it sits in, and whether it was added in a select
+    stage; a folded duplicate is shown by its original's card. None: no card shows it."""
+    for pile in layout.clusters:
+        for item in pile.items:
+            if item.note.id == note_id or any(d.id == note_id for d in item.duplicates):
+                return item, f"cn-{pile.cluster.id}", False
+    for item in layout.loose:
+        if item.note.id == note_id or any(d.id == note_id for d in item.duplicates):
+            return item, f"loose-{layout.group.id}", False
+    for item in layout.added:
+        if item.note.id == note_id:
+            return item, f"added-{layout.group.id}", True
+    return None

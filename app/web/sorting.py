@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.domain import (
     boards,
     clusters,
+    layouts,
     organisers,
     presentation,
     reveal,
@@ -28,7 +29,7 @@ from app.domain import (
 )
 from app.domain import participants as participants_domain
 from app.domain.notes import Actor
-from app.errors import DomainError, Invalid
+from app.errors import Conflict, DomainError, Invalid
 from app.i18n import N_, gettext
 from app.models import Participant, Stage, Workshop
 from app.web.deps import (
@@ -470,6 +471,99 @@ def set_presentation(
 
 def _staff(request: Request, session: SessionDep, workshop: Workshop, action: Callable) -> Response:
     return _run(request, session, workshop, action, staff=True)
+
+
+# ---- One menu for every card, and moderated text on demand -------------------------------
+
+
+@router.get("/w/{workshop_id}/sort/notes/{note_id}/menu", name="sorting:note_menu")
+def note_menu(
+    request: Request,
+    note_id: str,
+    workshop: WorkshopDep,
+    actor: PageActorDep,
+    session: SessionDep,
+) -> Response:
+    """What can be done with one note: fetched into the board's one dialog, or a page of its
+    own without JavaScript. The duplicate picker lists the likeliest duplicates first."""
+    note = clusters._live_note(session, workshop, note_id)
+    organisers.require_organiser(actor, note.group_id)
+    stage = session.get(Stage, note.stage_id)
+    layout = layouts.group_layout(session, stage=stage, group_id=note.group_id)
+    suggested = [
+        s.original if s.duplicate.id == note.id else s.duplicate
+        for s in layout.suggestions
+        if note.id in (s.original.id, s.duplicate.id)
+    ]
+    seen = {n.id for n in suggested} | {note.id}
+    others = suggested + [i.note for i in layout.loose if i.note.id not in seen]
+    found = layouts.locate(layout, note.id)
+    duplicates = found[0].duplicates if found and found[0].note.id == note.id else []
+    state = boards.board(session, workshop, group_id=note.group_id)
+    template = "sorting/_note_menu.html" if is_htmx(request) else "sorting/note_menu.html"
+    return render(
+        request,
+        template,
+        state=state,
+        note=note,
+        stage=stage,
+        layout=layout,
+        candidates=others,
+        suggested={n.id for n in suggested},
+        duplicates=duplicates,
+        staff=actor.is_staff,
+        back_to=request.app.url_path_for(
+            "board:board" if actor.is_staff else "participant:home", workshop_id=workshop.id
+        ),
+    )
+
+
+@router.get("/w/{workshop_id}/sort/groups/{group_id}/suggestions", name="sorting:suggestions")
+def suggestions(
+    request: Request,
+    group_id: int,
+    workshop: WorkshopDep,
+    actor: PageActorDep,
+    session: SessionDep,
+) -> Response:
+    """A group's likely duplicates, fetched when the organiser opens them."""
+    group = workshops.find_group(session, workshop.id, group_id)
+    organisers.require_organiser(actor, group.id)
+    state = boards.board(session, workshop, group_id=group.id)
+    layout = state.sorting.get(group.id)
+    if layout is None:
+        raise Conflict(N_("No stage is open yet."))
+    template = "sorting/_suggestions_menu.html" if is_htmx(request) else "sorting/suggestions.html"
+    return render(
+        request,
+        template,
+        state=state,
+        layout=layout,
+        back_to=request.app.url_path_for(
+            "board:board" if actor.is_staff else "participant:home", workshop_id=workshop.id
+        ),
+    )
+
+
+@router.get("/w/{workshop_id}/sort/groups/{group_id}/moderated", name="sorting:moderated")
+def moderated_notes(
+    request: Request,
+    group_id: int,
+    workshop: PageRunnerWorkshopDep,
+    session: SessionDep,
+) -> Response:
+    """Text of the notes the facilitator hid in the current stage, for the facilitator only."""
+    group = workshops.find_group(session, workshop.id, group_id)
+    state = boards.board(session, workshop, group_id=group.id)
+    layout = state.sorting.get(group.id)
+    template = "sorting/_moderated.html" if is_htmx(request) else "sorting/moderated.html"
+    return render(
+        request,
+        template,
+        state=state,
+        group=group,
+        notes=layout.moderated if layout else [],
+    )
 
 
 # ---- Phone only: own notes while hidden, and dots ---------------------------------------

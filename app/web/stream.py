@@ -91,23 +91,32 @@ async def api_events(workshop_id: int, request: Request) -> StreamingResponse:
     return _respond(request, workshop_id, Audience(kind=kind, group_id=group_id))
 
 
+def _authorise_runner(request: Request, workshop_id: int) -> None:
+    with request.app.state.db.read_session() as session:
+        workshop = workshops_domain.get(session, workshop_id)
+        user = staff_from_cookie(request, session)
+        if user is None:
+            raise Unauthorized(N_("Sign in to see the board."))
+        require_runner(user, workshop)
+
+
 @router.get("/w/{workshop_id}/board/stream", name="board:stream", include_in_schema=False)
 async def board_stream(workshop_id: int, request: Request) -> StreamingResponse:
-    def authorise() -> None:
-        with request.app.state.db.read_session() as session:
-            workshop = workshops_domain.get(session, workshop_id)
-            user = staff_from_cookie(request, session)
-            if user is None:
-                raise Unauthorized(N_("Sign in to see the board."))
-            require_runner(user, workshop)
-
-    await run_in_threadpool(authorise)
+    await run_in_threadpool(_authorise_runner, request, workshop_id)
     focus = request.query_params.get("group", "")
     audience = Audience(
         kind="board",
         locale=i18n.current_locale(),
         group_id=int(focus) if focus.isdecimal() and len(focus) < 10 else None,
     )
+    return _respond(request, workshop_id, audience)
+
+
+@router.get("/w/{workshop_id}/wall/stream", name="wall:stream", include_in_schema=False)
+async def wall_stream(workshop_id: int, request: Request) -> StreamingResponse:
+    """The projector wall's patches: the same events as the board, drawn without controls."""
+    await run_in_threadpool(_authorise_runner, request, workshop_id)
+    audience = Audience(kind="wall", locale=i18n.current_locale())
     return _respond(request, workshop_id, audience)
 
 

@@ -21,16 +21,102 @@
     }
   });
 
-  // A "reset" means this screen fell too far behind to replay: forget and reload the state.
+  // ---- One download per page ------------------------------------------------------------
+  // The page is drawn at a seq and its stream starts after it (sse-connect carries ?after=).
+  // The live regions are fetched again only after a "reset": the stream could not replay.
+  function refresh() {
+    var refresher = document.getElementById("refresher");
+    if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
+  }
+
+  // The htmx SSE extension reopens a dropped stream from its sse-connect URL, without
+  // Last-Event-ID: keep that URL's ?after= at the newest event this page has received.
+  function remember(seq) {
+    var root = document.querySelector("[sse-connect]");
+    if (!root || !(seq > 0)) return;
+    var url = root.getAttribute("sse-connect");
+    var next = /[?&]after=\d*/.test(url)
+      ? url.replace(/([?&]after=)\d*/, "$1" + seq)
+      : url + (url.indexOf("?") < 0 ? "?" : "&") + "after=" + seq;
+    root.setAttribute("sse-connect", next);
+  }
+
+  function seqOf(el) {
+    var value = Number(el && el.getAttribute && el.getAttribute("data-seq"));
+    return isNaN(value) ? 0 : value;
+  }
+
+  // ---- Card patches: place, replace or remove one card ------------------------------------
+  // A card's place in its list is its data-order (cluster key, then posting order).
+  function place(card, list) {
+    var order = card.getAttribute("data-order") || "";
+    var before = null;
+    var last = list.lastElementChild;
+    if (last && (last.getAttribute("data-order") || "") > order) {
+      for (var el = list.firstElementChild; el; el = el.nextElementSibling) {
+        if ((el.getAttribute("data-order") || "") > order) { before = el; break; }
+      }
+    }
+    list.insertBefore(card, before); // the common case: a new note goes last
+  }
+
+  // Apply one region's card patch unless the region already shows this seq or newer. Returns
+  // false when the page lacks a list the patch needs (then the live region is fetched again).
+  function applyCards(tpl) {
+    var region = document.getElementById(tpl.getAttribute("data-region"));
+    var seq = seqOf(tpl);
+    if (!region || seq <= seqOf(region)) return true;
+    var ok = true;
+    var changed = [];
+    Array.prototype.slice.call(tpl.content.children).forEach(function (el) {
+      var op = el.getAttribute("data-op");
+      var shown = el.id ? document.getElementById(el.id) : null;
+      el.removeAttribute("data-op");
+      if (op === "remove") {
+        if (shown) shown.remove();
+      } else if (op === "replace") {
+        if (shown) { shown.replaceWith(el); changed.push(el); }
+      } else {
+        var list = document.getElementById(el.getAttribute("data-list"));
+        el.removeAttribute("data-list");
+        if (!list) { ok = false; return; }
+        if (shown) shown.remove();
+        place(document.importNode(el, true), list);
+        changed.push(list.querySelector("#" + CSS.escape(el.id)));
+      }
+    });
+    region.setAttribute("data-seq", String(seq));
+    changed.forEach(function (el) { if (el && window.htmx) window.htmx.process(el); });
+    document.dispatchEvent(new CustomEvent("fusen:patched", { detail: { region: region } }));
+    return ok;
+  }
+
   document.addEventListener("htmx:sseBeforeMessage", function (evt) {
-    if (evt.detail && evt.detail.type === "reset") {
+    var message = evt.detail || {};
+    // A "reset" means this screen fell too far behind to replay: forget and reload the state.
+    if (message.type === "reset") {
+      evt.preventDefault();
       document.querySelectorAll("[data-seq]").forEach(function (el) {
         el.setAttribute("data-seq", "0");
       });
-      var refresher = document.getElementById("refresher");
-      if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
-      evt.preventDefault();
+      remember(Number(message.lastEventId));
+      if (document.body.hasAttribute("data-reload-on-reset")) window.location.reload();
+      else refresh();
+      return;
     }
+    remember(Number(message.lastEventId));
+    if (typeof message.data !== "string" || message.data.indexOf("data-region=") < 0) return;
+    evt.preventDefault();
+    var holder = document.createElement("template");
+    holder.innerHTML = message.data;
+    var complete = true;
+    holder.content.querySelectorAll("template[data-region]").forEach(function (tpl) {
+      if (!applyCards(tpl)) complete = false;
+      tpl.remove();
+    });
+    var rest = holder.innerHTML.trim();
+    if (rest && window.htmx) window.htmx.swap(evt.target, rest, { swapStyle: "none" });
+    if (!complete) refresh();
   });
 
   // ---- Connection state ---------------------------------------------------------------
@@ -44,11 +130,8 @@
   document.addEventListener("htmx:sseError", function () { setConn("offline"); });
   // An open stream notices a dead Wi-Fi only at its next read; the browser knows sooner.
   window.addEventListener("offline", function () { setConn("offline"); });
-  window.addEventListener("online", function () {
-    setConn("connecting");
-    var refresher = document.getElementById("refresher");
-    if (refresher && window.htmx) window.htmx.trigger(refresher, "fusen:refresh");
-  });
+  // Back online: the stream reconnects and replays what was missed (or says "reset").
+  window.addEventListener("online", function () { setConn("connecting"); });
   document.addEventListener("htmx:afterRequest", function (evt) {
     if (evt.detail.elt && evt.detail.elt.id === "refresher" && evt.detail.successful) {
       setConn("live");
@@ -95,6 +178,7 @@
   }
   document.addEventListener("htmx:afterSettle", afterContentChange);
   document.addEventListener("htmx:oobAfterSwap", afterContentChange);
+  document.addEventListener("fusen:patched", afterContentChange);
 
   // ---- Table rows added and removed in place (format stages, report roles) ---------------
   // Without JavaScript the same buttons submit, and the server draws the form again with one

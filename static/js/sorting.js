@@ -59,13 +59,19 @@
     return prev;
   }
 
+  // A card names its actions once, through its menu link (…/notes/<id>/menu).
+  function noteUrl(card, action) {
+    var link = card.querySelector("a[data-menu]");
+    return link ? link.getAttribute("href").replace(/\/menu$/, "/" + action) : null;
+  }
+
   function onNoteDrop(evt) {
     var card = evt.item;
     var to = evt.to;
     if (to.getAttribute("data-sortable") === "onto") {
       var target = to.getAttribute("data-onto");
       if (target && target !== card.getAttribute("data-note")) {
-        post(card.getAttribute("data-onto-url"), { target: target });
+        post(noteUrl(card, "onto"), { target: target });
       } else {
         refresh();
       }
@@ -79,7 +85,7 @@
     if (cluster && cluster !== "new") {
       if (prev) place.after = prev.getAttribute("data-note"); else place.first = "true";
     }
-    post(card.getAttribute("data-move-url"), place);
+    post(noteUrl(card, "move"), place);
   }
 
   function onClusterDrop(evt) {
@@ -190,8 +196,56 @@
   }
   window.setInterval(tick, 1000);
 
+  // ---- One menu for every card -------------------------------------------------------------
+  // A card's "Sort…" link is a page of its own without JavaScript; here it opens the page's
+  // one dialog with that page's menu, fetched when opened.
+  function openMenu(link) {
+    var dialog = document.getElementById("note-dialog");
+    var body = document.getElementById("note-dialog-body");
+    if (!dialog || !body || !dialog.showModal) return false;
+    window.fetch(link.getAttribute("href"), {
+      credentials: "same-origin", headers: { "HX-Request": "true" }
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        body.innerHTML = html; // server-rendered and escaped
+        if (window.htmx) window.htmx.process(body);
+        if (!dialog.open) dialog.showModal();
+        var first = body.querySelector("select, button");
+        if (first) first.focus();
+      });
+    }).catch(function () { window.location.href = link.getAttribute("href"); });
+    return true;
+  }
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest("a[data-menu]");
+    if (link && openMenu(link)) evt.preventDefault();
+  });
+  // A menu action that succeeded closes the dialog; the stream redraws the card.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var dialog = document.getElementById("note-dialog");
+    if (dialog && dialog.open && evt.detail.successful && dialog.contains(evt.detail.elt)) {
+      dialog.close();
+    }
+  });
+
+  // Hidden notes' text is fetched only when the facilitator opens the list.
+  document.addEventListener("toggle", function (evt) {
+    var details = evt.target;
+    if (!details.matches || !details.matches("details[data-fetch]") || !details.open) return;
+    var box = details.querySelector(".moderated-list");
+    if (!box || box.getAttribute("data-loaded")) return;
+    window.fetch(details.getAttribute("data-fetch"), {
+      credentials: "same-origin", headers: { "HX-Request": "true" }
+    }).then(function (response) { return response.text(); }).then(function (html) {
+      box.innerHTML = html; // server-rendered and escaped
+      box.setAttribute("data-loaded", "1");
+      if (window.htmx) window.htmx.process(box);
+    });
+  }, true);
+
   function after() { init(document); tick(); }
   document.addEventListener("htmx:afterSettle", after);
   document.addEventListener("htmx:oobAfterSwap", after);
+  document.addEventListener("fusen:patched", after);
   document.addEventListener("DOMContentLoaded", after);
 })();

@@ -104,17 +104,20 @@ def test_facilitator_drags_into_a_new_cluster_titles_it_and_a_phone_follows(live
     snapshot = _api(live_server, staff, "GET", f"/workshops/{wid}")
     assert [c["title"] for c in snapshot["clusters"]] == ["場所と建物"]
 
-    # Keyboard only: open the second note's sort menu, choose the cluster, press Move.
-    menu = board.locator(f"#card-{second['id']} .note-menu summary")
+    # Keyboard only: open the second note's sort menu (the page's one dialog, filled when
+    # opened), choose the cluster, press Move.
+    assert board.locator("#col-1 select").count() == 0, "no per-card menus in the page"
+    menu = board.locator(f"#card-{second['id']} a.card-menu")
     menu.focus()
     board.keyboard.press("Enter")
-    board.keyboard.press("Tab")  # the "Move to" select
-    focused = board.evaluate("document.activeElement.name")
+    board.wait_for_selector("#note-dialog[open] select[name=cluster]")
+    focused = board.evaluate("document.activeElement.name")  # the "Move to" select
     assert focused == "cluster"
     board.keyboard.press("ArrowDown")  # "No cluster" → the cluster
     board.keyboard.press("Tab")
     board.keyboard.press("Enter")
     board.wait_for_selector(f"#col-1 .cluster #card-{second['id']}", timeout=10_000)
+    assert board.evaluate("document.getElementById('note-dialog').open") is False
     phone.wait_for_selector(f"#phone-notes .cluster #note-{second['id']}", timeout=10_000)
     assert phone.locator("#phone-notes .cluster .card-text").all_text_contents() == [
         "行政と社協の建物が近いとよい。",

@@ -246,6 +246,14 @@ def _themes_form(world: World, target: Target) -> dict[str, Any]:
     return {"name": "m", "stage": "strengths"}
 
 
+def _first_group(world: World, target: Target) -> dict[str, Any]:
+    """The id of the target's 1G, where the recorder sits."""
+    response = world.client.get(
+        f"/api/v1/workshops/{target.id}", headers=bearer(world.api_tokens["facilitator"])
+    )
+    return {"group_id": response.json()["groups"][0]["id"]}
+
+
 DECLARED: dict[str, Probe] = {
     # Framework and health
     "openapi": Probe(PUBLIC),
@@ -278,6 +286,7 @@ DECLARED: dict[str, Probe] = {
     "api:events": Probe(MEMBER, query="?after=x", stream=True),
     # Streams for pages
     "board:stream": Probe(RUNNER, query="?after=x", stream=True),
+    "wall:stream": Probe(RUNNER, query="?after=x", stream=True),
     "participant:stream": Probe(PHONE, query="?after=x", stream=True),
     # Phone pages
     "participant:index": Probe(PUBLIC),
@@ -303,6 +312,9 @@ DECLARED: dict[str, Probe] = {
     "board:qr_svg": Probe(RUNNER),
     "board:qr_png": Probe(RUNNER),
     "board:report_md": Probe(RUNNER),
+    # Projector wall: whoever may open the board may open the wall
+    "wall:wall": Probe(RUNNER),
+    "wall:focus": Probe(RUNNER, body=lambda w, t: {"group": "1G"}),
     # Staff pages
     "admin:login": Probe(PUBLIC),
     "admin:login_post": Probe(
@@ -446,7 +458,11 @@ DECLARED: dict[str, Probe] = {
         on=SELECTING,
         body=lambda w, t: {"stage": "hard_problems", "selected": "true", "note": t.item},
     ),
+    # One menu for every card: fetched by whoever may organise the note's group
+    "sorting:note_menu": Probe(ORGANISER, note=True),
+    "sorting:suggestions": Probe(ORGANISER, params=_first_group),
     # Live sorting, board forms: running the room
+    "sorting:moderated": Probe(RUNNER, params=_first_group),
     "sorting:reveal": Probe(RUNNER, body=lambda w, t: {"hidden": "false"}),
     "sorting:sorting_done": Probe(RUNNER, body=lambda w, t: {"done": "false"}),
     "sorting:voting": Probe(

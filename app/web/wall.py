@@ -1,0 +1,52 @@
+"""The projector wall: every group's notes of the current stage on one screen, no controls.
+
+The facilitator's console (``board.py``) runs the room; the wall only follows it, live, through
+its own event stream (``stream.py``, audience ``wall``). Fitting the notes to the screen is done
+in the browser (``static/js/wall.js``), which knows the screen's size.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.domain import boards, wall_focus, workshops
+from app.web import links
+from app.web.deps import PageRunnerWorkshopDep, SessionDep
+from app.web.pages import render, run_action
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/w/{workshop_id}/wall", name="wall:wall")
+def wall_page(request: Request, workshop: PageRunnerWorkshopDep, session: SessionDep) -> Response:
+    state = boards.board(session, workshop)
+    return render(
+        request,
+        "wall/wall.html",
+        state=state,
+        seq=state.seq,
+        join_url=links.join_url(request, workshop),
+        code=workshops.format_join_code(workshop.join_code),
+    )
+
+
+@router.post("/w/{workshop_id}/wall/focus", name="wall:focus")
+def focus(
+    request: Request,
+    workshop: PageRunnerWorkshopDep,
+    session: SessionDep,
+    group: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Show one group alone on the wall (an empty ``group``: every group)."""
+    back_to = str(request.app.url_path_for("board:board", workshop_id=workshop.id))
+    if group:
+        back_to += f"?group={int(group)}" if group.isdecimal() and len(group) < 10 else ""
+    return run_action(
+        request,
+        session,
+        lambda: wall_focus.focus(session=session, workshop=workshop, group=group or None),
+        back_to=back_to,
+    )
