@@ -46,7 +46,7 @@ def join(
         raise Invalid(
             N_("An organisation can be at most %(max)s characters."), max=MAX_ORGANIZATION
         )
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     chosen = workshops.find_group(session, workshop.id, group)
     token = secrets.token_urlsafe(32)
     participant = Participant(

@@ -72,7 +72,7 @@ def create_token(
     if user is None:
         ratelimit.login_failed(request)
         raise Unauthorized(N_("Wrong username or password."))
-    return Token(access_token=request.app.state.signer.api_token(user.id))
+    return Token(access_token=request.app.state.signer.api_token(user.id, user.token_version))
 
 
 @router.get("/formats", response_model=list[FormatOut], name="api:formats")

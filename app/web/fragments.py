@@ -15,7 +15,7 @@ from jinja2 import Environment
 from sqlmodel import Session
 
 from app import i18n
-from app.domain import boards, visibility
+from app.domain import boards, records, visibility
 from app.live import events, sorting_events
 from app.live.hub import Audience, Message, encode
 from app.models import Event, Workshop
@@ -42,7 +42,12 @@ class FragmentRenderer:
             mine, keep = list(batch), None
             if audience.group_id is not None:
                 view = visibility.group_view(session, batch[0].workshop_id, audience.group_id)
-                mine, keep = [e for e in batch if view.sees_event(e)], view.sees
+                mine = [
+                    e
+                    for e in batch
+                    if e.type not in records.STAFF_ONLY_EVENTS and view.sees_event(e)
+                ]
+                keep = view.sees
             if audience.kind == "api":
                 out[audience] = [
                     (e.seq, encode(seq=e.seq, event=e.type, data=e.payload)) for e in mine
@@ -70,7 +75,7 @@ class FragmentRenderer:
             return sorting_fragments.patch(self, event, payload, audience, state)
         if event.type in (events.NOTE_CREATED, events.NOTE_UPDATED, events.NOTE_DELETED):
             return self._note_patch(event, payload, audience, state)
-        if event.type == events.STAGE_CHANGED:
+        if event.type in (events.STAGE_CHANGED, retention.WORKSHOP_CLOSED):
             if audience.kind == "board":
                 return self.render(
                     "board/_live.html",
