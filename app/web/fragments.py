@@ -15,7 +15,7 @@ from jinja2 import Environment
 from sqlmodel import Session
 
 from app import i18n
-from app.domain import boards, records, visibility
+from app.domain import boards, records, retention, visibility
 from app.live import events, sorting_events
 from app.live.hub import Audience, Message, encode
 from app.models import Event, Workshop

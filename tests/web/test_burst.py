@@ -48,8 +48,8 @@ async def _burst(server: LiveServer, room: dict, other: dict) -> tuple[list, lis
                 return await http.get(
                     f"/api/v1/workshops/{room['id']}", headers={"Authorization": f"Bearer {token}"}
                 )
-            cookies = {f"fusen_p{room['id']}": token}
-            return await http.get(f"/w/{room['id']}/p", cookies=cookies)
+            cookie = {"Cookie": f"fusen_p{room['id']}={token}"}
+            return await http.get(f"/w/{room['id']}/p", headers=cookie)
 
         async def bystander() -> float:
             # Someone in another workshop, in the middle of the burst.
