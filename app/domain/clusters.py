@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from app.domain import organisers, positions, workshops
+from app.domain import limits, organisers, positions, workshops
 from app.domain.notes import Actor
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
@@ -89,6 +89,7 @@ def create_cluster(
     existing = live_clusters(
         session, workshop_id=workshop.id, stage_id=stage.id, group_id=target_group.id
     )
+    limits.require_room_for_cluster(len(existing))
     cluster = Cluster(
         workshop_id=workshop.id,
         stage_id=stage.id,

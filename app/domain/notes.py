@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from app.domain import limits, timers, workshops
 from app.domain import text as text_domain
-from app.domain import timers, workshops
 from app.domain.formats import POSTABLE_KINDS
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
@@ -84,6 +84,7 @@ def post_note(
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     _require_open(stage)
     target = _target_group(session, workshop, actor, group)
+    limits.require_room_for_note(session, workshop, stage, target)
     if actor.participant is not None and stage.per_person_limit is not None:
         posted = session.exec(
             select(func.count())
