@@ -1,6 +1,9 @@
-"""Sending a report file, and reading an uploaded archive without letting it grow unbounded."""
+"""Sending a report file, and reading and importing an uploaded archive without harm to others."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from fastapi import Request, Response
 from sqlmodel import Session
@@ -47,3 +50,18 @@ def download(session: Session, workshop: Workshop, ext: str, *, inline: bool = F
     if fmt.extension == "html":
         headers["Content-Security-Policy"] = html.CSP
     return Response(content=body, media_type=fmt.media_type, headers=headers)
+
+
+# Long enough for writers that waited on SQLite's lock (they retry every 0.1 s at most) to
+# take it before the next chunk.
+IMPORT_PAUSE_SECONDS = 0.1
+
+
+def pause_for_others(session: Session) -> Callable[[], None]:
+    """Between chunks of a long import: commit, then step aside so other writers go first."""
+
+    def pause() -> None:
+        session.commit()
+        time.sleep(IMPORT_PAUSE_SECONDS)
+
+    return pause
