@@ -52,16 +52,19 @@ def download(session: Session, workshop: Workshop, ext: str, *, inline: bool = F
     return Response(content=body, media_type=fmt.media_type, headers=headers)
 
 
-# Long enough for writers that waited on SQLite's lock (they retry every 0.1 s at most) to
-# take it before the next chunk.
-IMPORT_PAUSE_SECONDS = 0.1
+# SQLite's busy handler retries a waiting writer every 0.1 s at most; a pause of two intervals
+# lets every waiter take the lock before the next chunk. PostgreSQL locks rows, not the file,
+# so other workshops never wait for an import there and the chunks follow each other at once.
+IMPORT_PAUSE_SECONDS = 0.25
 
 
 def pause_for_others(session: Session) -> Callable[[], None]:
     """Between chunks of a long import: commit, then step aside so other writers go first."""
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
 
     def pause() -> None:
         session.commit()
-        time.sleep(IMPORT_PAUSE_SECONDS)
+        if on_sqlite:
+            time.sleep(IMPORT_PAUSE_SECONDS)
 
     return pause

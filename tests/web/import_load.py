@@ -79,7 +79,7 @@ def post_while_importing(url: str, staff: str, raw: bytes) -> tuple[httpx.Respon
     time.sleep(0.3)
     try:
         imported = httpx.post(
-            f"{url}/api/v1/workshops/import", content=raw, headers=headers, timeout=600
+            f"{url}/api/v1/workshops/import", content=raw, headers=headers, timeout=3600
         )
     finally:
         done.set()

@@ -247,3 +247,45 @@ def test_the_eleventh_stream_of_one_token_is_refused(served):
 def test_grants_name_their_token_without_holding_it():
     grant = Grant(kind=stream_access.BEARER, key=stream_access.token_key("secret"), user_id=1)
     assert "secret" not in repr(grant)
+
+
+# ---- Bearer tokens -------------------------------------------------------------------------
+
+
+def _formats(client, token):
+    from tests.factories import bearer
+
+    return client.post(
+        "/api/v1/workshops",
+        json={"title": "トークン", "groups": ["1G"], "format": "kpt"},
+        headers=bearer(token),
+    ).status_code
+
+
+def test_a_password_reset_revokes_the_accounts_api_tokens(client):
+    from tests.factories import form_post, login, make_user, staff_token
+
+    user_id = make_user(client, "kimura", password="kimura-password")
+    token = staff_token(client, "kimura", "kimura-password")
+    assert _formats(client, token) == 201
+    login(client)
+    reset = form_post(client, f"/admin/users/{user_id}/password", {"password": "kimura-new-pass"})
+    assert reset.status_code == 200
+    assert _formats(client, token) == 401
+    assert _formats(client, staff_token(client, "kimura", "kimura-new-pass")) == 201
+
+
+def test_tokens_of_a_disabled_account_stay_dead_when_it_is_enabled_again(client):
+    from tests.factories import form_post, login, make_user, staff_token
+
+    user_id = make_user(client, "mori", password="mori-password")
+    token = staff_token(client, "mori", "mori-password")
+    login(client)
+    assert (
+        form_post(client, f"/admin/users/{user_id}/active", {"active": "false"}).status_code == 200
+    )
+    assert (
+        form_post(client, f"/admin/users/{user_id}/active", {"active": "true"}).status_code == 200
+    )
+    assert _formats(client, token) == 401
+    assert _formats(client, staff_token(client, "mori", "mori-password")) == 201
