@@ -68,6 +68,17 @@ async def _burst(server: LiveServer, room: dict, other: dict) -> tuple[list, lis
 
 
 def test_a_room_joining_and_loading_at_once_gets_no_server_error(live_server: LiveServer):
+    _assert_burst_answered(live_server)
+
+
+def test_the_same_burst_on_postgresql(server_factory, postgres_database):
+    from app.db import Database
+
+    Database(postgres_database).migrate()
+    _assert_burst_answered(server_factory(database_url=postgres_database))
+
+
+def _assert_burst_answered(live_server: LiveServer) -> None:
     room, other = _setup(live_server)
     joins, snapshots, waited = asyncio.run(_burst(live_server, room, other))
     assert [r.status_code for r in joins] == [201] * JOINS

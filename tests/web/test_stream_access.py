@@ -16,10 +16,13 @@ from app.domain.stream_access import Grant
 from tests.conftest import LiveServer
 from tests.web.test_event_stream import EVENT_TIMEOUT, Message, messages
 
+BACKENDS = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+
 
 @pytest.fixture
 def db(database_url):
     database = Database(database_url)
+    database.migrate()
     yield database
     database.dispose()
 
@@ -56,6 +59,7 @@ def _valid(db: Database, world: dict) -> set[str]:
     return {name for name, grant in world["grants"].items() if grant in valid}
 
 
+@BACKENDS
 def test_every_grant_holds_until_its_access_ends(db):
     world = _world(db)
     assert _valid(db, world) == {"participant", "helper_board", "helper_api", "owner_api"}
@@ -72,6 +76,7 @@ def test_every_grant_holds_until_its_access_ends(db):
     assert _valid(db, world) == {"owner_api"}
 
 
+@BACKENDS
 def test_a_purge_ends_the_participants_grant_even_if_the_workshop_were_reopened(db):
     world = _world(db)
     with db.write_session() as session:
@@ -84,6 +89,7 @@ def test_a_purge_ends_the_participants_grant_even_if_the_workshop_were_reopened(
     assert "participant" not in _valid(db, world)
 
 
+@BACKENDS
 def test_disabling_or_resetting_ends_the_accounts_grants_for_good(db):
     world = _world(db)
     with db.write_session() as session:
