@@ -18,7 +18,7 @@ from app.i18n import N_
 from app.models import Group, Note, Participant, Stage, Workshop, WorkshopLimits
 from app.settings import get_settings
 
-MAX_PER_GROUP = 100
+MAX_PER_GROUP = 500
 MAX_NOTES_PER_GROUP_STAGE = 500
 MAX_NOTES_PER_STAGE = 2000
 MAX_CLUSTERS_PER_GROUP_STAGE = 100
