@@ -36,17 +36,20 @@ def main() -> None:
                 f"{url}/api/v1/token", data={"username": "admin", "password": PASSWORD}
             ).json()["access_token"]
             started = time.monotonic()
-            imported, waits = post_while_importing(url, token, raw)
+            run = post_while_importing(url, token, raw)
             took = time.monotonic() - started
         finally:
             process.terminate()
             process.wait(10)
-    print(f"archive: {args.notes:,} notes, {len(raw) / 1e6:.1f} MB -> {imported.status_code}")
+    waits = run.waits
+    print(f"archive: {args.notes:,} notes, {len(raw) / 1e6:.1f} MB -> {run.imported.status_code}")
     print(f"import with the other workshop posting: {took:.1f} s")
     print(
         f"other workshop's posts: {len(waits)}, p50 {statistics.median(waits) * 1000:.0f} ms, "
         f"p99 {p99(waits) * 1000:.0f} ms, max {max(waits) * 1000:.0f} ms"
     )
+    for wait, offset in sorted(zip(waits, run.offsets, strict=True), reverse=True)[:5]:
+        print(f"  {wait * 1000:.0f} ms, posted {offset:+.1f} s after the import began")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import json
 import statistics
 import threading
 import time
+from dataclasses import dataclass
 
 import httpx
 
@@ -33,9 +34,17 @@ def big_archive(notes: int, *, title: str = "大きな記録") -> bytes:
     ).encode()
 
 
-def post_while_importing(url: str, staff: str, raw: bytes) -> tuple[httpx.Response, list[float]]:
-    """Import ``raw`` while a participant of another workshop posts a note every 50 ms; return
-    the import's answer and the seconds each of those posts took."""
+@dataclass(frozen=True)
+class ImportRun:
+    imported: httpx.Response
+    # Seconds each of the other workshop's posts took, and when each started (offset from the
+    # start of the import), to tell which part of an import made someone wait.
+    waits: list[float]
+    offsets: list[float]
+
+
+def post_while_importing(url: str, staff: str, raw: bytes) -> ImportRun:
+    """Import ``raw`` while participants of another workshop post a note every 50 ms."""
     headers = {"Authorization": f"Bearer {staff}"}
     other = httpx.post(
         f"{url}/api/v1/workshops",
@@ -55,6 +64,8 @@ def post_while_importing(url: str, staff: str, raw: bytes) -> tuple[httpx.Respon
         for _ in range(40)
     ]
     waits: list[float] = []
+    # When each post started, for a bench to tell which part of an import made someone wait.
+    started_at: list[float] = []
     failures: list[str] = []
     done = threading.Event()
 
@@ -69,6 +80,7 @@ def post_while_importing(url: str, staff: str, raw: bytes) -> tuple[httpx.Respon
                     headers={"Authorization": f"Bearer {phones[n % len(phones)]}"},
                 )
                 waits.append(time.monotonic() - started)
+                started_at.append(started)
                 if response.status_code != 201:
                     failures.append(f"{response.status_code} {response.text}")
                     break
@@ -83,6 +95,7 @@ def post_while_importing(url: str, staff: str, raw: bytes) -> tuple[httpx.Respon
     poster = threading.Thread(target=keep_posting, daemon=True)
     poster.start()
     time.sleep(0.3)
+    import_started = time.monotonic()
     try:
         imported = httpx.post(
             f"{url}/api/v1/workshops/import", content=raw, headers=headers, timeout=3600
@@ -91,7 +104,7 @@ def post_while_importing(url: str, staff: str, raw: bytes) -> tuple[httpx.Respon
         done.set()
         poster.join(30)
     assert not failures, failures[:3]
-    return imported, waits
+    return ImportRun(imported, waits, [at - import_started for at in started_at])
 
 
 def p99(values: list[float]) -> float:
