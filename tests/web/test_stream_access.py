@@ -201,7 +201,9 @@ def test_open_streams_end_within_a_second_of_losing_access(served):
     # Staff keep watching a closed workshop; the participant cannot come back.
     assert admin_watch.ended_at is None
     again = httpx.get(
-        f"{server.url}/api/v1/workshops/{created['id']}/events", params={"token": phone_token}
+        f"{server.url}/api/v1/workshops/{created['id']}/events",
+        params={"token": phone_token},
+        headers={"Accept-Language": "en"},
     )
     assert again.status_code == 409
     assert "closed" in again.json()["detail"]
