@@ -23,17 +23,22 @@ from app.settings import ROOT
 WRITE_OPTION = "fusen_write"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine whose pool never makes a thread wait: see ``web/admission.py`` for the sizes."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
+        pool: dict[str, int] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            pool = {"pool_size": pool_size, "max_overflow": max_overflow}
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -57,9 +62,9 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """The engine plus the two kinds of session the app opens."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self.after_commit: list[Callable[[Session], None]] = []
         self.after_rollback: list[Callable[[Session], None]] = []

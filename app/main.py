@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import access_log, i18n
 from app.db import Database
-from app.domain import accounts, search_index
+from app.domain import accounts, search_index, stream_access
 from app.errors import DomainError
 from app.live import events
 from app.live.bus import make_bus
@@ -28,6 +29,7 @@ from app.templating import STATIC_DIR, make_environment
 from app.web import accounts as accounts_pages
 from app.web import (
     admin,
+    admission,
     api,
     api_sorting,
     board,
@@ -110,7 +112,13 @@ class SecurityHeadersMiddleware:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     access_log.install()
-    db = Database(settings.database_url)
+    # A connection for every request slot and every worker thread (the hub's reads run in
+    # those): nobody waits for a connection while holding what another waiter needs.
+    db = Database(
+        settings.database_url,
+        pool_size=settings.request_slots,
+        max_overflow=settings.worker_threads,
+    )
     bus = make_bus(settings.bus_url)
 
     def publish_after_commit(session: Session) -> None:
@@ -122,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         db.migrate()
         with db.engine.begin() as connection:
             search_index.install(connection)
@@ -176,6 +185,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         render=FragmentRenderer(app.state.templates),
         poll_seconds=settings.sse_poll_seconds,
         max_replay=settings.sse_max_replay,
+        recheck=stream_access.still_valid,
+        recheck_seconds=settings.stream_recheck_seconds,
+        per_token=settings.streams_per_token,
+        per_process=settings.streams_per_process,
     )
 
     @app.get("/healthz", tags=["health"], name="healthz")
@@ -220,6 +233,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             str(app.url_path_for("api:import_workshop")): archive.MAX_BYTES,
             str(app.url_path_for("secretariat:import")): archive.MAX_BYTES + 65_536,
         },
+    )
+    app.add_middleware(
+        admission.AdmissionMiddleware,
+        gate=admission.Gate(
+            slots=settings.request_slots,
+            queue=settings.request_queue,
+            wait=settings.request_queue_seconds,
+        ),
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)

@@ -26,6 +26,8 @@ class User(SQLModel, table=True):
     role: str = Field(default="facilitator", max_length=16)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # API tokens carry the version they were issued with; a reset or disabling bumps it.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Workshop(SQLModel, table=True):
@@ -312,6 +314,16 @@ class StageControl(SQLModel, table=True):
     # Organising (clusters, moves, duplicates, picks) runs until the facilitator ends it; locking
     # posting does not end it, because grouping the notes is what follows the writing time.
     sorting_done: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+
+
+class WorkshopLimits(SQLModel, table=True):
+    """Caps an admin set for one workshop; a missing row or None means the site default."""
+
+    __tablename__ = "workshop_limits"
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True)
+    max_participants: int | None = None
+    max_notes: int | None = None
 
 
 class Presentation(SQLModel, table=True):

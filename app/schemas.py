@@ -113,6 +113,19 @@ class PostingIn(BaseModel):
     locked: bool
 
 
+class LimitsIn(BaseModel):
+    """A workshop's caps; null (or leaving one out) means the site default."""
+
+    max_participants: int | None = Field(default=None, ge=1, le=100_000)
+    max_notes: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class LimitsOut(BaseModel):
+    max_participants: int
+    max_notes: int
+    uses_default: bool
+
+
 class JoinIn(BaseModel):
     code: str = Field(min_length=1, max_length=32)
     group: str | int

@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     login_failures_per_minute: int = 2
     notes_burst: int = 60
     notes_per_minute: int = 60
+    # Load (see docs/security.md, "Bursts and limits"). The database pool holds
+    # request_slots + worker_threads connections, so no thread ever waits for one.
+    request_slots: int = 32
+    request_queue: int = 256
+    request_queue_seconds: float = 10.0
+    worker_threads: int = 40
+    # Per-workshop caps; an admin may set other numbers for one workshop.
+    max_participants: int = 500
+    max_notes: int = 5000
+    # Streams: re-authorised this often; at most this many per token and per process.
+    stream_recheck_seconds: float = 0.5
+    streams_per_token: int = 10
+    streams_per_process: int = 2000
 
     @property
     def allowed_host_names(self) -> frozenset[str]:

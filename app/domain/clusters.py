@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from app.domain import organisers, positions, stage_states, workshops
+from app.domain import limits, organisers, positions, stage_states, workshops
 from app.domain.notes import Actor
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
@@ -78,7 +78,7 @@ def create_cluster(
     title = clean_title(title)
     if len(note_ids) > MAX_NOTES_AT_ONCE:
         raise Invalid(N_("Too many notes at once."))
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     target_group = workshops.find_group(session, workshop.id, group)
     organisers.require_organiser(actor, target_group.id)
@@ -89,6 +89,7 @@ def create_cluster(
     existing = live_clusters(
         session, workshop_id=workshop.id, stage_id=stage.id, group_id=target_group.id
     )
+    limits.require_room_for_cluster(len(existing))
     cluster = Cluster(
         workshop_id=workshop.id,
         stage_id=stage.id,
@@ -131,7 +132,7 @@ def update_cluster(
     after: int | None | object = _KEEP,
 ) -> Cluster:
     """Retitle a cluster and/or move it after another cluster (``after=None``: to the front)."""
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     cluster, stage, group = _cluster_in_place(session, workshop, actor, cluster_id)
     if title is not None:
         cluster.title = clean_title(title)
@@ -164,7 +165,7 @@ def dissolve_cluster(
     *, session: Session, workshop: Workshop, actor: Actor, cluster_id: int
 ) -> list[Note]:
     """Remove a cluster; its notes become loose again, nothing is lost."""
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     cluster, stage, group = _cluster_in_place(session, workshop, actor, cluster_id)
     moved = _notes_in(session, cluster.id)
     for note in moved:
@@ -190,7 +191,7 @@ def merge_clusters(
     """Put every note of ``cluster_id`` at the end of ``into_id`` and remove the first."""
     if cluster_id == into_id:
         raise Invalid(N_("A cluster cannot be merged into itself."))
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     source, stage, group = _cluster_in_place(session, workshop, actor, cluster_id)
     target, _, _ = _cluster_in_place(session, workshop, actor, into_id)
     if target.stage_id != source.stage_id or target.group_id != source.group_id:
@@ -231,7 +232,7 @@ def move_note(
 
     Loose notes keep the order they were posted in, so only a note inside a cluster has a key.
     """
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     note = _live_note(session, workshop, note_id)
     stage = session.get(Stage, note.stage_id)
     group = session.get(Group, note.group_id)
@@ -267,7 +268,7 @@ def mark_duplicate(
     duplicate_of: str | None,
 ) -> Note:
     """Fold a note under the note it repeats (it stays in the data), or unfold it (``None``)."""
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     note = _live_note(session, workshop, note_id)
     stage = session.get(Stage, note.stage_id)
     group = session.get(Group, note.group_id)

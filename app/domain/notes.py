@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from app.domain import limits, timers, workshops
 from app.domain import text as text_domain
-from app.domain import timers, workshops
 from app.domain.formats import POSTABLE_KINDS
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
@@ -80,10 +80,11 @@ def post_note(
     if existing is not None:
         return Posted(note=_same_author_or_conflict(existing, workshop, actor), created=False)
     text = clean_text(text)
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     _require_open(stage)
     target = _target_group(session, workshop, actor, group)
+    limits.require_room_for_note(session, workshop, stage, target)
     if actor.participant is not None and stage.per_person_limit is not None:
         posted = session.exec(
             select(func.count())
@@ -126,7 +127,7 @@ def edit_note(
     *, session: Session, workshop: Workshop, actor: Actor, note_id: str, text: str
 ) -> Note:
     text = clean_text(text)
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     note, stage = _editable(session, workshop, actor, note_id)
     if note.text != text:
         note.text = text
@@ -146,7 +147,7 @@ def edit_note(
 
 def delete_note(*, session: Session, workshop: Workshop, actor: Actor, note_id: str) -> Note:
     """Soft-delete: the note leaves every screen but stays in the data until the purge."""
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     note, stage = _editable(session, workshop, actor, note_id)
     note.deleted_at = utcnow()
     session.add(note)

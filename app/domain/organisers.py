@@ -37,7 +37,7 @@ def set_role(
     """Make a participant their group's recorder, or a member again."""
     if role not in ROLES:
         raise Invalid(N_("A role is either “member” or “recorder”."))
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     participant = session.get(Participant, str(participant_id))
     if participant is None or participant.workshop_id != workshop.id:
         raise NotFound(N_("No such participant."))

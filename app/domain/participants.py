@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from app.domain import limits, workshops
 from app.domain import text as text_domain
-from app.domain import workshops
 from app.errors import Invalid
 from app.i18n import N_
 from app.live import events
@@ -46,8 +46,9 @@ def join(
         raise Invalid(
             N_("An organisation can be at most %(max)s characters."), max=MAX_ORGANIZATION
         )
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     chosen = workshops.find_group(session, workshop.id, group)
+    limits.require_room_to_join(session, workshop, chosen)
     token = secrets.token_urlsafe(32)
     participant = Participant(
         workshop_id=workshop.id,

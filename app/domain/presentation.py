@@ -42,7 +42,7 @@ def set_presentation(
     order: Sequence[str | int] | None = None,
 ) -> State:
     """Spotlight a group (``None`` ends the spotlight) and optionally set the presenting order."""
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     row = session.get(Presentation, workshop.id) or Presentation(workshop_id=workshop.id)
     if order is not None:
         chosen = [workshops.find_group(session, workshop.id, ref) for ref in order]
@@ -59,7 +59,7 @@ def set_presentation(
 
 def step(*, session: Session, workshop: Workshop, direction: int) -> State:
     """Move the spotlight to the next (+1) or previous (-1) group in the order."""
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     current = state_of(session, workshop.id)
     if not current.order:
         raise Invalid(N_("This workshop has no groups."))

@@ -41,6 +41,20 @@ COMMENT_UPDATED = "comment.updated"
 COMMENT_DELETED = "comment.deleted"
 FEEDBACK_GIVEN = "feedback.given"
 REPORT_UPDATED = "report.updated"
+# Records are read by staff only (``GET /records`` is theirs), so a participant's event stream
+# never carries them either: an advisor's comment is not a participant's to read.
+STAFF_ONLY_EVENTS = frozenset(
+    {
+        QUESTION_ASKED,
+        QUESTION_ANSWERED,
+        QUESTION_UPDATED,
+        COMMENT_ADDED,
+        COMMENT_UPDATED,
+        COMMENT_DELETED,
+        FEEDBACK_GIVEN,
+        REPORT_UPDATED,
+    }
+)
 
 MAX_QUESTION = 500
 MAX_ANSWER = 2000

@@ -1,9 +1,9 @@
 """Closing workshops and purging their participant data on time, keeping anonymous counts.
 
 Purging anonymises instead of deleting: participant rows lose their name, organisation and
-token, notes lose their text, events lose their payload. The rows stay, so the numbers the
-series statistics need (participants, notes per group and stage) are still counted from them,
-and nothing that refers to a participant or a note breaks.
+token, notes and cluster titles lose their text, events lose their payload. The rows stay, so
+the numbers the series statistics need (participants, notes per group and stage) are still
+counted from them, and nothing that refers to a participant or a note breaks.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from app.errors import Conflict, Invalid
 from app.i18n import N_
 from app.live import events
 from app.models import (
+    Cluster,
     Event,
     Group,
     Note,
@@ -164,6 +165,13 @@ def purge_workshop(*, session: Session, workshop: Workshop) -> Counts:
         update(Event)
         .where(col(Event.workshop_id) == workshop.id)
         .values(payload=PURGED_PAYLOAD)
+        .execution_options(synchronize_session=False)
+    )
+    # A recorder may have written a person's name into a cluster's title.
+    session.execute(
+        update(Cluster)
+        .where(col(Cluster.workshop_id) == workshop.id)
+        .values(title="")
         .execution_options(synchronize_session=False)
     )
     records.purge_personal_data(session, workshop.id)

@@ -54,7 +54,7 @@ def secrets_of(session: Session, workshop_id: int) -> Secrets:
 
 def set_hidden(*, session: Session, workshop: Workshop, stage_key: str, hidden: bool) -> Stage:
     """Hide a stage's notes from everyone but their authors, or reveal them all at once."""
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     control = stage_controls.control_of(session, stage)
     control.hidden = hidden
@@ -73,7 +73,7 @@ def set_hidden(*, session: Session, workshop: Workshop, stage_key: str, hidden: 
 
 def moderate(*, session: Session, workshop: Workshop, note_id: str, moderated: bool) -> Note:
     """Hide one note from participants and the projector, or restore it; it is never deleted."""
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     note = clusters._live_note(session, workshop, note_id)
     note.moderated_at = utcnow() if moderated else None
     session.add(note)

@@ -48,7 +48,7 @@ def set_selected(
     """Mark or unmark one note or cluster of the source stage; marking twice changes nothing."""
     if (note_id is None) == (cluster_id is None):
         raise Invalid(N_("Choose either a note or a cluster."))
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     if stage.kind != "select":
         raise Conflict(N_("Items can only be picked in a selection stage."))

@@ -37,7 +37,7 @@ def user_for(session: Session, cookie_value: str) -> User | None:
     if not cookie_value or len(cookie_value) > 200:
         return None
     row = session.get(StaffSession, _hash(cookie_value))
-    if row is None or _aware(row.expires_at) <= utcnow():
+    if row is None or aware(row.expires_at) <= utcnow():
         return None
     user = session.get(User, row.user_id)
     return user if user is not None and user.is_active else None
@@ -57,6 +57,6 @@ def purge_expired(*, session: Session) -> int:
     return int(result.rowcount or 0)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def aware(value: dt.datetime) -> dt.datetime:
     # SQLite hands datetimes back without a zone; they were written in UTC.
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -31,7 +31,7 @@ def set_timer(
     """Start a countdown of ``seconds`` from now, or stop it (``None``)."""
     if seconds is not None and not 1 <= seconds <= MAX_SECONDS:
         raise Invalid(N_("A timer runs between 1 second and 4 hours."))
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     control = stage_controls.control_of(session, stage)
     control.timer_ends_at = utcnow() + timedelta(seconds=seconds) if seconds else None

@@ -71,6 +71,7 @@ def reset_password(*, session: Session, user: User, password: str = "") -> Passw
     """Set a new password and sign the account out everywhere."""
     chosen, generated = _password(password)
     user.password_hash = accounts.hash_password(chosen)
+    revoke_api_tokens(user)
     session.add(user)
     staff_sessions.end_all(session=session, user_id=user.id)
     session.flush()
@@ -84,11 +85,18 @@ def set_active(*, session: Session, user: User, active: bool, by: User) -> User:
     if not active and user.role == "admin" and _active_admins(session) <= 1 and user.is_active:
         raise Conflict(N_("At least one active admin must remain."))
     user.is_active = active
-    session.add(user)
     if not active:
+        revoke_api_tokens(user)
         staff_sessions.end_all(session=session, user_id=user.id)
+    session.add(user)
     session.flush()
     return user
+
+
+def revoke_api_tokens(user: User) -> None:
+    """Make every API token issued so far stop working (they carry the version they were issued
+    with); enabling the account again does not bring them back."""
+    user.token_version = (user.token_version or 0) + 1
 
 
 def set_role(*, session: Session, user: User, role: str, by: User) -> User:
@@ -124,9 +132,14 @@ def _password(password: str) -> tuple[str, str | None]:
 # ---- Who runs a workshop -------------------------------------------------------------------
 
 
+def runs_by_role_or_ownership(user: User, workshop: Workshop) -> bool:
+    """Admins run every workshop, owners their own: the part of ``can_run`` needing no query."""
+    return user.role == "admin" or workshop.owner_id == user.id
+
+
 def can_run(session: Session | None, user: User, workshop: Workshop) -> bool:
     """Admins run every workshop; facilitators their own and those they were added to."""
-    if user.role == "admin" or workshop.owner_id == user.id:
+    if runs_by_role_or_ownership(user, workshop):
         return True
     session = session or object_session(workshop)
     if session is None or workshop.id is None or user.id is None:

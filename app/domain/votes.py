@@ -41,7 +41,7 @@ def configure(
         raise Invalid(N_("Dots must be between 1 and %(max)s."), max=MAX_DOTS)
     if dots_per_item > dots_per_person:
         raise Invalid(N_("Dots on one item cannot exceed the dots each person has."))
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     if stage.kind != "vote":
         raise Conflict(N_("Dots can only be set on a voting stage."))
@@ -81,13 +81,16 @@ def set_dots(
         raise Invalid(N_("Choose either a note or a cluster."))
     if dots < 0:
         raise Invalid(N_("Dots cannot be negative."))
-    events.lock_workshop(session, workshop.id)
+    workshops.lock_open(session, workshop)
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     if stage.kind != "vote":
         raise Conflict(N_("Votes can only be cast in a voting stage."))
     if stage.status != "open":
         raise Conflict(N_("Voting in “%(stage)s” is closed."), stage=stage.label)
     source = selections.source_of(session, stage)
+    if stage_controls.peek(session, source).hidden or stage_controls.peek(session, stage).hidden:
+        # A vote answers with the item's total: before the reveal that would leak other tables.
+        raise Conflict(N_("Voting starts when the facilitator reveals the notes."))
     if note_id is not None:
         item = clusters._live_note(session, workshop, note_id)
         if item.moderated_at is not None or item.duplicate_of:

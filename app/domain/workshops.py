@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 from app.domain import stage_controls
 from app.domain import text as text_domain
 from app.domain.formats import StageSpec, validate_stages
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
 from app.live import events
 from app.models import Group, Participant, Stage, Workshop
@@ -141,6 +141,16 @@ class WorkshopEnded(NotFound):
     the person holding last week's QR card is told why."""
 
 
+def lock_open(session: Session, workshop: Workshop) -> Workshop:
+    """Take the workshop's row lock for a change; a closed workshop takes no more changes."""
+    locked = events.lock_workshop(session, workshop.id)
+    if locked.status == "closed":
+        raise Conflict(
+            N_("This workshop is closed: nothing can be posted, joined or rearranged any more.")
+        )
+    return locked
+
+
 def by_join_code(session: Session, raw_code: str) -> Workshop:
     code = normalise_join_code(raw_code)
     workshop = session.exec(select(Workshop).where(Workshop.join_code == code)).first()
@@ -204,7 +214,7 @@ def current_stage(session: Session, workshop: Workshop) -> Stage | None:
 
 def open_stage(*, session: Session, workshop: Workshop, key: str) -> StageChanged:
     """Make ``key`` the current stage and open it for posting; the previous one is locked."""
-    events.lock_workshop(session, workshop.id)
+    lock_open(session, workshop)
     target = stage_by_key(session, workshop.id, key)
     for stage in stages_of(session, workshop.id):
         if stage.id != target.id and stage.status == "open":
@@ -219,7 +229,7 @@ def open_stage(*, session: Session, workshop: Workshop, key: str) -> StageChange
 
 def set_posting_locked(*, session: Session, workshop: Workshop, locked: bool) -> StageChanged:
     """Lock or reopen posting in the current stage without moving on."""
-    events.lock_workshop(session, workshop.id)
+    lock_open(session, workshop)
     stage = current_stage(session, workshop)
     if stage is None:
         raise Invalid(N_("No stage has been opened yet."))

@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlmodel import Session, col, select
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from sqlalchemy import delete, update
+from sqlmodel import Session, SQLModel, col, select
 
 from app.domain import (
     clusters,
@@ -34,6 +36,7 @@ from app.domain import (
     votes,
     workshops,
 )
+from app.domain import text as text_domain
 from app.domain.formats import StageSpec
 from app.errors import Invalid
 from app.i18n import N_
@@ -59,6 +62,9 @@ from app.models import (
 KIND = "fusen-workshop-archive"
 VERSION = 1
 MAX_BYTES = 20 * 1024 * 1024
+# A chunked import commits after about this much writing, so others wait at most about as long.
+CHUNK_SECONDS = 0.25
+NOTES_PER_BATCH = 50
 MAX_ITEMS = 50_000
 WORKSHOP_IMPORTED = "workshop.imported"
 POSITION_KEY = r"^[0-9A-Za-z]*$"
@@ -264,8 +270,24 @@ def _time(value: dt.datetime) -> str:
 # --- the archive's shape, checked before anything is written ------------------------------
 
 
+# Fields that keep their line breaks; every other text of the archive is one line.
+MULTILINE_FIELDS = frozenset({"text", "remark"})
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean(cls, value: Any, info: ValidationInfo) -> Any:
+        """Imported text is cleaned by the function typed text goes through (no NUL, no bidi
+        overrides, NFC): an archive is just another way of typing."""
+        multiline = info.field_name in MULTILINE_FIELDS
+        if isinstance(value, str):
+            return text_domain.plain(value, multiline=multiline)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return [text_domain.plain(item, multiline=multiline) for item in value]
+        return value
 
 
 class WorkshopIn(_Strict):
@@ -416,6 +438,8 @@ def load(raw: bytes) -> ArchiveIn:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Invalid(N_("This file is not a Fusen archive: it is not valid JSON.")) from None
+    except RecursionError:
+        raise Invalid(N_("This file is not a Fusen archive: it is nested too deeply.")) from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise Invalid(N_("This file is not a Fusen archive."))
     version = data.get("version")
@@ -427,6 +451,8 @@ def load(raw: bytes) -> ArchiveIn:
         )
     try:
         return ArchiveIn.model_validate(data)
+    except RecursionError:
+        raise Invalid(N_("This file is not a Fusen archive: it is nested too deeply.")) from None
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error.get("loc", ()))
@@ -440,9 +466,22 @@ def load(raw: bytes) -> ArchiveIn:
 # --- import --------------------------------------------------------------------------------
 
 
-def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Workshop:
-    """Recreate the archived workshop as a new one; the caller commits once, or nothing is kept."""
+def restore(
+    *,
+    session: Session,
+    archive: ArchiveIn,
+    owner_id: int | None,
+    pause: Callable[[], None] | None = None,
+) -> Workshop:
+    """Recreate the archived workshop as a new one; the caller commits, or nothing is kept.
+
+    With ``pause``, the notes are written in chunks of about ``CHUNK_SECONDS``: ``pause``
+    commits what was written and lets other workshops' writers take the lock, so a
+    50,000-note import never holds it for long. The workshop stays closed (nobody can join a
+    half-imported one) until the last chunk; a failure part-way removes what was written.
+    """
     check_sorting(archive)
+    check_references(archive)
     source = archive.workshop
     workshop = workshops.create_workshop(
         session=session,
@@ -472,6 +511,32 @@ def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Wo
     # Before the notes, so a hidden stage is hidden from its first note on.
     _restore_controls(session, workshop=workshop, stages=stages, archive=archive)
 
+    if pause is None:
+        _restore_rows(session, workshop, archive, stages, groups, owner_id, None)
+        return workshop
+    workshop.status = "closed"
+    session.add(workshop)
+    try:
+        _restore_rows(session, workshop, archive, stages, groups, owner_id, pause)
+    except Exception:
+        session.rollback()
+        discard(session, workshop.id)
+        session.commit()
+        raise
+    workshop.status = source.status
+    session.add(workshop)
+    return workshop
+
+
+def _restore_rows(
+    session: Session,
+    workshop: Workshop,
+    archive: ArchiveIn,
+    stages: dict[str, Stage],
+    groups: dict[str, Any],
+    owner_id: int | None,
+    pause: Callable[[], None] | None,
+) -> None:
     people: dict[str, Participant] = {}
     for person in archive.participants:
         if person.ref in people:
@@ -491,43 +556,13 @@ def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Wo
     session.flush()
 
     placed: dict[str, Note] = {}
-    for item in archive.notes:
-        stage = stages.get(item.stage)
-        if stage is None:
-            raise Invalid(N_("This workshop has no stage “%(key)s”."), key=item.stage)
-        group = _group(groups, item.group)
-        author = _person(people, item.participant)
-        created = item.created_at or utcnow()
-        note = Note(
-            workshop_id=workshop.id,
-            stage_id=stage.id,
-            group_id=group.id,
-            participant_id=author.id if author else None,
-            author_user_id=owner_id if item.by_staff else None,
-            text=notes.clean_text(item.text),
-            created_at=created,
-            updated_at=item.updated_at or created,
-        )
-        session.add(note)
-        session.flush()
-        # Each note keeps its own place in the log, so the order every screen shows survives.
-        event = events.append(
-            session,
-            workshop_id=workshop.id,
-            type=events.NOTE_CREATED,
-            payload={"note": notes.as_json(note, stage=stage, group=group, author=author)},
-        )
-        note.created_seq = event.seq
-        placed[item.ref] = note
-        if item.deleted_at is not None:
-            note.deleted_at = item.deleted_at
-            events.append(
-                session,
-                workshop_id=workshop.id,
-                type=events.NOTE_DELETED,
-                payload={"note_id": note.id, "stage": stage.key, "group": group.name},
-            )
-        session.add(note)
+    chunk_started = time.monotonic()
+    for first in range(0, len(archive.notes), NOTES_PER_BATCH):
+        if pause is not None and time.monotonic() - chunk_started > CHUNK_SECONDS:
+            pause()
+            chunk_started = time.monotonic()
+        batch = archive.notes[first : first + NOTES_PER_BATCH]
+        _restore_notes(session, workshop, batch, stages, groups, people, owner_id, placed)
     _restore_sorting(
         session,
         workshop=workshop,
@@ -603,7 +638,102 @@ def restore(*, session: Session, archive: ArchiveIn, owner_id: int | None) -> Wo
         type=WORKSHOP_IMPORTED,
         payload={"notes": len(archive.notes), "questions": len(archive.questions)},
     )
-    return workshop
+
+
+def _restore_notes(
+    session: Session,
+    workshop: Workshop,
+    batch: Sequence[NoteIn],
+    stages: dict[str, Stage],
+    groups: dict[str, Any],
+    people: dict[str, Participant],
+    owner_id: int | None,
+    placed: dict[str, Note],
+) -> None:
+    """Write a batch of notes with one insert each for notes and events (row by row, 50,000
+    notes took minutes). Each note keeps its own place in the log, so the order survives."""
+    written: list[tuple[Note, NoteIn, Stage, Any, Participant | None]] = []
+    for item in batch:
+        stage = stages[item.stage]
+        group = _group(groups, item.group)
+        author = _person(people, item.participant)
+        created = item.created_at or utcnow()
+        note = Note(
+            workshop_id=workshop.id,
+            stage_id=stage.id,
+            group_id=group.id,
+            participant_id=author.id if author else None,
+            author_user_id=owner_id if item.by_staff else None,
+            text=notes.clean_text(item.text),
+            created_at=created,
+            updated_at=item.updated_at or created,
+            deleted_at=item.deleted_at,
+        )
+        written.append((note, item, stage, group, author))
+    entries: list[tuple[str, dict[str, Any]]] = []
+    for note, item, stage, group, author in written:
+        json_note = notes.as_json(note, stage=stage, group=group, author=author)
+        entries.append((events.NOTE_CREATED, {"note": json_note}))
+        if item.deleted_at is not None:
+            entries.append(
+                (
+                    events.NOTE_DELETED,
+                    {"note_id": note.id, "stage": stage.key, "group": group.name},
+                )
+            )
+    logged = iter(events.append_many(session, workshop_id=workshop.id, entries=entries))
+    for note, item, _stage, _group_row, _author in written:
+        note.created_seq = next(logged).seq
+        if item.deleted_at is not None:
+            next(logged)
+        placed[item.ref] = note
+    session.add_all([note for note, *_ in written])
+    session.flush()
+
+
+def check_references(archive: ArchiveIn) -> None:
+    """Refuse an archive whose notes, questions or feedback name what it does not hold, before
+    anything is written (a chunked import has committed chunks by the time it meets them)."""
+    stage_keys = {stage.key for stage in archive.stages}
+    group_names = set(archive.groups)
+    refs: set[str] = set()
+    for person in archive.participants:
+        if person.ref in refs:
+            raise Invalid(N_("The archive names participant “%(ref)s” twice."), ref=person.ref)
+        refs.add(person.ref)
+        if person.group not in group_names:
+            raise Invalid(N_("This workshop has no group “%(group)s”."), group=person.group[:40])
+    for item in archive.notes:
+        if item.stage not in stage_keys:
+            raise Invalid(N_("This workshop has no stage “%(key)s”."), key=item.stage)
+        if item.group not in group_names:
+            raise Invalid(N_("This workshop has no group “%(group)s”."), group=item.group[:40])
+    named = [n.participant for n in archive.notes] + [q.participant for q in archive.questions]
+    named += [f.participant for f in archive.feedback]
+    for ref in named:
+        if ref is not None and ref not in refs:
+            raise Invalid(
+                N_("The archive refers to an unknown participant “%(ref)s”."), ref=ref[:40]
+            )
+    for comment in archive.comments:
+        if comment.role not in records.COMMENT_ROLES:
+            raise Invalid(
+                N_("A comment's role must be one of: %(roles)s."),
+                roles=", ".join(records.COMMENT_ROLES),
+            )
+
+
+def discard(session: Session, workshop_id: int) -> None:
+    """Delete every row of a workshop (a chunked import that failed part-way)."""
+    session.execute(
+        update(Note).where(col(Note.workshop_id) == workshop_id).values(duplicate_of=None)
+    )
+    questions = select(Question.id).where(Question.workshop_id == workshop_id)
+    session.execute(delete(Answer).where(col(Answer.question_id).in_(questions)))
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        if "workshop_id" in table.c and table.name != "workshop":
+            session.execute(delete(table).where(table.c.workshop_id == workshop_id))
+    session.execute(delete(Workshop).where(col(Workshop.id) == workshop_id))
 
 
 def check_sorting(archive: ArchiveIn) -> None:
@@ -960,8 +1090,10 @@ def _restore_sorting(
     session.flush()
 
 
-def import_bytes(*, session: Session, raw: bytes, owner_id: int | None) -> Workshop:
-    return restore(session=session, archive=load(raw), owner_id=owner_id)
+def import_bytes(
+    *, session: Session, raw: bytes, owner_id: int | None, pause: Callable[[], None] | None = None
+) -> Workshop:
+    return restore(session=session, archive=load(raw), owner_id=owner_id, pause=pause)
 
 
 def _group(groups: dict[str, Any], name: str) -> Any:

@@ -58,6 +58,36 @@ def append(session: Session, *, workshop_id: int, type: str, payload: dict[str, 
     return event
 
 
+def append_many(
+    session: Session, *, workshop_id: int, entries: Sequence[tuple[str, dict[str, Any]]]
+) -> list[Event]:
+    """Append several events in order with one seq allocation and one insert (imports)."""
+    if not entries:
+        return []
+    statement = (
+        update(Workshop)
+        .where(col(Workshop.id) == workshop_id)
+        .values(last_seq=col(Workshop.last_seq) + len(entries))
+        .returning(col(Workshop.last_seq))
+        .execution_options(synchronize_session=False)
+    )
+    last = session.execute(statement).scalar_one()
+    first = last - len(entries) + 1
+    logged = [
+        Event(
+            workshop_id=workshop_id,
+            seq=first + i,
+            type=type,
+            payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        )
+        for i, (type, payload) in enumerate(entries)
+    ]
+    session.add_all(logged)
+    session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(Wakeup(workshop_id, last))
+    return logged
+
+
 def take_pending(session: Session) -> list[Wakeup]:
     """Hand over the wake-ups of a committed transaction, newest per workshop."""
     pending: list[Wakeup] = session.info.pop(PENDING_KEY, [])

@@ -5,6 +5,11 @@ from the database once, renders each event once per audience (kind, group, local
 same bytes on every subscriber's queue. A subscriber that connects replays what it missed from the
 event table, then takes live messages above the seq it replayed to, so nothing is lost or doubled
 in the gap between the two.
+
+Every subscriber carries the ``Grant`` it was opened with. Each channel asks the database every
+``recheck_seconds`` which grants still hold and ends the streams whose access is gone, after
+delivering what is already queued (a closed workshop's phones see the closing first). Open
+streams are capped per token and per process, so one token cannot hold thousands of them.
 """
 
 from __future__ import annotations
@@ -12,12 +17,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
 from app.db import Database
+from app.domain.stream_access import Grant
+from app.errors import DomainError
+from app.i18n import N_
 from app.live import events
 from app.live.events import Wakeup
 from app.models import Event
@@ -25,11 +35,33 @@ from app.models import Event
 log = logging.getLogger(__name__)
 
 Message = tuple[int, bytes]
+Recheck = Callable[..., set[Grant]]
+"""``recheck(session, workshop_id, grants)`` → the grants that still allow watching."""
 RenderBatch = Callable[..., dict["Audience", list[Message]]]
 """``render(session, events, audiences)`` → the messages for each audience, in seq order."""
 
 FETCH_LIMIT = 500
 QUEUE_LIMIT = 2000
+
+
+class TooManyStreams(DomainError):
+    """One token holds as many open streams as it may; the next is refused."""
+
+    status_code = 429
+
+    def __init__(self) -> None:
+        super().__init__(N_("Too many live connections are open with this sign-in. Close some."))
+        self.headers = {"Retry-After": "5"}
+
+
+class StreamsFull(DomainError):
+    """The process serves as many streams as it was sized for."""
+
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__(N_("The server is busy right now. Please try again in a moment."))
+        self.headers = {"Retry-After": "5"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +83,7 @@ def encode(*, seq: int | None, event: str, data: str) -> bytes:
 @dataclass(eq=False)
 class Subscriber:
     audience: Audience
+    grant: Grant | None = None
     queue: asyncio.Queue[Message | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
     )
@@ -84,8 +117,8 @@ class Channel:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"channel-{self.workshop_id}")
 
-    def add(self, audience: Audience) -> Subscriber:
-        subscriber = Subscriber(audience)
+    def add(self, audience: Audience, grant: Grant | None = None) -> Subscriber:
+        subscriber = Subscriber(audience, grant)
         self.subscribers.setdefault(audience, set()).add(subscriber)
         return subscriber
 
@@ -107,20 +140,50 @@ class Channel:
         return sum(len(members) for members in self.subscribers.values())
 
     async def _run(self) -> None:
+        now = time.monotonic()
+        next_poll, next_check = now + self.hub.poll_seconds, now + self.hub.recheck_seconds
         try:
             while self.subscribers:
+                woken = False
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.hub.poll_seconds)
+                    timeout = max(0.0, min(next_poll, next_check) - time.monotonic())
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    woken = True
                 self._wake.clear()
                 if not self.subscribers:
                     break
+                now = time.monotonic()
                 try:
-                    await self._deliver()
+                    if woken or now >= next_poll:
+                        next_poll = now + self.hub.poll_seconds
+                        await self._deliver()
+                    if now >= next_check:
+                        next_check = now + self.hub.recheck_seconds
+                        await self._recheck()
                 except Exception:
                     log.exception("delivery failed for workshop %s", self.workshop_id)
                     await asyncio.sleep(1)
         finally:
             self.hub._forget(self)
+
+    async def _recheck(self) -> None:
+        """End the streams whose grant no longer holds (closed, purged, removed, disabled)."""
+        watching = [s for members in self.subscribers.values() for s in members if s.grant]
+        if not watching or self.hub.recheck is None:
+            return
+        grants = {s.grant for s in watching if s.grant is not None}
+        valid = await run_in_threadpool(self._still_valid, grants)
+        # Whatever was committed before the check is delivered before the stream ends, so a
+        # closed workshop's phones are told it closed.
+        await self._deliver()
+        for subscriber in watching:
+            if subscriber.grant not in valid:
+                subscriber.close()
+
+    def _still_valid(self, grants: set[Grant]) -> set[Grant]:
+        assert self.hub.recheck is not None  # noqa: S101  (checked by the caller)
+        with self.hub.db.read_session() as session:
+            return self.hub.recheck(session, self.workshop_id, grants)
 
     async def _deliver(self) -> None:
         while True:
@@ -149,13 +212,28 @@ class Channel:
 
 class Hub:
     def __init__(
-        self, *, db: Database, render: RenderBatch, poll_seconds: float, max_replay: int
+        self,
+        *,
+        db: Database,
+        render: RenderBatch,
+        poll_seconds: float,
+        max_replay: int,
+        recheck: Recheck | None = None,
+        recheck_seconds: float = 1.0,
+        per_token: int = 10,
+        per_process: int = 2000,
     ) -> None:
         self.db = db
         self.render = render
         self.poll_seconds = poll_seconds
         self.max_replay = max_replay
+        self.recheck = recheck
+        self.recheck_seconds = recheck_seconds
+        self.per_token = per_token
+        self.per_process = per_process
         self.channels: dict[int, Channel] = {}
+        self.open_streams = 0
+        self.by_token: Counter[str] = Counter()
         self._lock = asyncio.Lock()
 
     def wake(self, wakeup: Wakeup) -> None:
@@ -167,18 +245,36 @@ class Hub:
         if self.channels.get(channel.workshop_id) is channel:
             del self.channels[channel.workshop_id]
 
-    async def _channel(self, workshop_id: int, audience: Audience) -> tuple[Channel, Subscriber]:
+    async def _channel(
+        self, workshop_id: int, audience: Audience, grant: Grant | None
+    ) -> tuple[Channel, Subscriber]:
         async with self._lock:
+            if self.open_streams >= self.per_process:
+                raise StreamsFull()
+            if grant is not None and self.by_token[grant.key] >= self.per_token:
+                raise TooManyStreams()
             channel = self.channels.get(workshop_id)
             if channel is None:
                 delivered = await run_in_threadpool(self._last_seq, workshop_id)
                 channel = Channel(self, workshop_id, delivered)
                 self.channels[workshop_id] = channel
-                subscriber = channel.add(audience)
+                subscriber = channel.add(audience, grant)
                 channel.start()
             else:
-                subscriber = channel.add(audience)
+                subscriber = channel.add(audience, grant)
+            self.open_streams += 1
+            if grant is not None:
+                self.by_token[grant.key] += 1
             return channel, subscriber
+
+    def _release(self, channel: Channel, subscriber: Subscriber) -> None:
+        channel.remove(subscriber)
+        self.open_streams -= 1
+        if subscriber.grant is not None:
+            key = subscriber.grant.key
+            self.by_token[key] -= 1
+            if self.by_token[key] <= 0:
+                del self.by_token[key]
 
     def _last_seq(self, workshop_id: int) -> int:
         with self.db.read_session() as session:
@@ -206,10 +302,19 @@ class Hub:
             return replayed
 
     async def stream(
-        self, *, workshop_id: int, audience: Audience, after: int | None, heartbeat: float
+        self,
+        *,
+        workshop_id: int,
+        audience: Audience,
+        after: int | None,
+        heartbeat: float,
+        grant: Grant | None = None,
     ) -> AsyncIterator[bytes]:
-        """Yield SSE bytes: retry hint, the replay, then live messages and heartbeats."""
-        channel, subscriber = await self._channel(workshop_id, audience)
+        """Yield SSE bytes: retry hint, the replay, then live messages and heartbeats.
+
+        Refused (``TooManyStreams``, ``StreamsFull``) before the first byte when over a cap.
+        """
+        channel, subscriber = await self._channel(workshop_id, audience, grant)
         try:
             yield b"retry: 3000\n\n"
             replay = await run_in_threadpool(self._replay, workshop_id, audience, after)
@@ -230,7 +335,7 @@ class Hub:
                     floor = seq
                     yield data
         finally:
-            channel.remove(subscriber)
+            self._release(channel, subscriber)
 
     async def close(self) -> None:
         for channel in list(self.channels.values()):

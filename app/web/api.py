@@ -12,13 +12,14 @@ from app.domain import (
     accounts,
     audit,
     format_store,
+    limits,
     notes,
     participants,
     sorting_snapshot,
     visibility,
     workshops,
 )
-from app.errors import Invalid, Unauthorized
+from app.errors import Forbidden, Invalid, Unauthorized
 from app.i18n import N_
 from app.live import deadline_keeper
 from app.schemas import (
@@ -26,6 +27,8 @@ from app.schemas import (
     FormatOut,
     Joined,
     JoinIn,
+    LimitsIn,
+    LimitsOut,
     NoteEdit,
     NoteIn,
     NoteOut,
@@ -73,7 +76,7 @@ def create_token(
     if user is None:
         ratelimit.login_failed(request)
         raise Unauthorized(N_("Wrong username or password."))
-    return Token(access_token=request.app.state.signer.api_token(user.id))
+    return Token(access_token=request.app.state.signer.api_token(user.id, user.token_version))
 
 
 @router.get("/formats", response_model=list[FormatOut], name="api:formats")
@@ -173,6 +176,27 @@ def set_posting(body: PostingIn, workshop: ApiRunnerWorkshopDep, session: Sessio
     changed = workshops.set_posting_locked(session=session, workshop=workshop, locked=body.locked)
     session.commit()
     return {"current_stage": changed.current_stage, "seq": changed.event_seq}
+
+
+@router.put("/workshops/{workshop_id}/limits", response_model=LimitsOut, name="api:limits")
+def set_limits(
+    body: LimitsIn, workshop: ApiRunnerWorkshopDep, user: ApiStaffDep, session: SessionDep
+) -> LimitsOut:
+    """Cap this workshop's participants and notes (secretariat admins only)."""
+    if user.role != "admin":
+        raise Forbidden(N_("Only the secretariat can change a workshop's limits."))
+    caps = limits.set_caps(
+        session=session,
+        workshop=workshop,
+        max_participants=body.max_participants,
+        max_notes=body.max_notes,
+    )
+    session.commit()
+    return LimitsOut(
+        max_participants=caps.max_participants,
+        max_notes=caps.max_notes,
+        uses_default=caps.uses_default,
+    )
 
 
 @router.post("/join", response_model=Joined, status_code=status.HTTP_201_CREATED, name="api:join")

@@ -51,7 +51,9 @@ async def import_workshop(
 
 def _import(session: SessionDep, raw: bytes, owner_id: int | None) -> Workshop:
     try:
-        workshop = archive.import_bytes(session=session, raw=raw, owner_id=owner_id)
+        workshop = archive.import_bytes(
+            session=session, raw=raw, owner_id=owner_id, pause=downloads.pause_for_others(session)
+        )
     except Exception:
         session.rollback()
         raise

@@ -58,9 +58,11 @@ def _bearer(request: Request) -> str | None:
 
 
 def user_for_token(request: Request, session: Session, token: str) -> User | None:
-    user_id = request.app.state.signer.read_api_token(token)
-    user = session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and user.is_active else None
+    claims = request.app.state.signer.read_api_token(token)
+    user = session.get(User, claims[0]) if claims is not None else None
+    if user is None or not user.is_active or claims[1] != user.token_version:
+        return None
+    return user
 
 
 def staff_from_cookie(request: Request, session: Session) -> User | None:

@@ -1,6 +1,9 @@
-"""Sending a report file, and reading an uploaded archive without letting it grow unbounded."""
+"""Sending a report file, and reading and importing an uploaded archive without harm to others."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from fastapi import Request, Response
 from sqlmodel import Session
@@ -47,3 +50,21 @@ def download(session: Session, workshop: Workshop, ext: str, *, inline: bool = F
     if fmt.extension == "html":
         headers["Content-Security-Policy"] = html.CSP
     return Response(content=body, media_type=fmt.media_type, headers=headers)
+
+
+# SQLite's busy handler retries a waiting writer every 0.1 s at most; a pause of two intervals
+# lets every waiter take the lock before the next chunk. PostgreSQL locks rows, not the file,
+# so other workshops never wait for an import there and the chunks follow each other at once.
+IMPORT_PAUSE_SECONDS = 0.25
+
+
+def pause_for_others(session: Session) -> Callable[[], None]:
+    """Between chunks of a long import: commit, then step aside so other writers go first."""
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def pause() -> None:
+        session.commit()
+        if on_sqlite:
+            time.sleep(IMPORT_PAUSE_SECONDS)
+
+    return pause

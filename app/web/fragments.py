@@ -27,7 +27,7 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from app import i18n
-from app.domain import boards, layouts, records, reveal, visibility, wall_focus
+from app.domain import boards, layouts, records, retention, reveal, visibility, wall_focus
 from app.live import events
 from app.live import sorting_events as kinds
 from app.live.hub import Audience, Message, encode
@@ -80,7 +80,12 @@ class FragmentRenderer:
             mine, keep = list(batch), None
             if audience.group_id is not None:
                 view = visibility.group_view(session, batch[0].workshop_id, audience.group_id)
-                mine, keep = [e for e in batch if view.sees_event(e)], view.sees
+                mine = [
+                    e
+                    for e in batch
+                    if e.type not in records.STAFF_ONLY_EVENTS and view.sees_event(e)
+                ]
+                keep = view.sees
             if audience.kind == "api":
                 out[audience] = [
                     (e.seq, encode(seq=e.seq, event=e.type, data=e.payload)) for e in mine
@@ -279,6 +284,7 @@ PATCHES: dict[str, Callable[[Ctx], str | None]] = {
     events.NOTE_DELETED: note_patch,
     kinds.NOTE_MOVED: note_patch,
     events.STAGE_CHANGED: stage_patch,
+    retention.WORKSHOP_CLOSED: stage_patch,
     events.PARTICIPANT_JOINED: joined_patch,
     kinds.CLUSTER_CREATED: column_patch,
     kinds.CLUSTER_UPDATED: column_patch,

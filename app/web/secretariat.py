@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, func, select
+from starlette.concurrency import run_in_threadpool
 
 from app.domain import records, users, workshops
 from app.errors import DomainError, Invalid
@@ -133,7 +134,14 @@ async def import_archive(
 ) -> Response:
     raw = await file.read(archive.MAX_BYTES + 1)
     try:
-        workshop = archive.import_bytes(session=session, raw=raw, owner_id=user.id)
+        # In a worker thread: a large archive must not stop the event loop (and every stream).
+        workshop = await run_in_threadpool(
+            archive.import_bytes,
+            session=session,
+            raw=raw,
+            owner_id=user.id,
+            pause=downloads.pause_for_others(session),
+        )
     except DomainError as exc:
         session.rollback()
         message = gettext(exc.message, **exc.params)

@@ -1,22 +1,27 @@
 """Server-sent event streams: one for API clients (JSON), one each for boards and phones (HTML).
 
 Each stream authenticates with a short-lived database session that is closed before streaming,
-so a thousand open phones hold no database connections.
+so a thousand open phones hold no database connections. The credential it was opened with goes
+to the hub as a ``Grant``, which the hub checks again while the stream is open.
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from app import i18n
-from app.domain import participants
+from app.domain import participants, stream_access
 from app.domain import workshops as workshops_domain
-from app.errors import Invalid, Unauthorized
+from app.domain.stream_access import Grant
+from app.errors import Conflict, Invalid, Unauthorized
 from app.i18n import N_
 from app.live.hub import Audience
 from app.web.deps import (
+    STAFF_COOKIE,
     participant_cookie,
     require_member,
     require_runner,
@@ -48,7 +53,9 @@ def _resume_point(request: Request) -> int | None:
     return value
 
 
-def _respond(request: Request, workshop_id: int, audience: Audience) -> StreamingResponse:
+async def _respond(
+    request: Request, workshop_id: int, audience: Audience, grant: Grant
+) -> StreamingResponse:
     after = _resume_point(request)
     hub = request.app.state.hub
     body = hub.stream(
@@ -56,8 +63,23 @@ def _respond(request: Request, workshop_id: int, audience: Audience) -> Streamin
         audience=audience,
         after=after,
         heartbeat=request.app.state.settings.sse_heartbeat_seconds,
+        grant=grant,
     )
-    return StreamingResponse(body, media_type="text/event-stream", headers=STREAM_HEADERS)
+    # The first chunk registers the stream, so a refusal (too many streams) is a plain 4xx/503
+    # here instead of a broken stream.
+    first = await body.__anext__()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in body:
+            yield chunk
+
+    return StreamingResponse(chunks(), media_type="text/event-stream", headers=STREAM_HEADERS)
+
+
+def _require_not_closed(workshop_status: str) -> None:
+    if workshop_status == "closed":
+        raise Conflict(N_("This workshop has closed. Thank you for taking part."))
 
 
 @router.get(
@@ -74,7 +96,7 @@ async def api_events(workshop_id: int, request: Request) -> StreamingResponse:
     Resume with ``Last-Event-ID`` or ``?after=<seq>``; a ``reset`` event means reload the snapshot.
     """
 
-    def authorise() -> int | None:
+    def authorise() -> tuple[int | None, Grant]:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         token = value.strip() if scheme.lower() == "bearer" else request.query_params.get("token")
@@ -82,55 +104,63 @@ async def api_events(workshop_id: int, request: Request) -> StreamingResponse:
             workshop = workshops_domain.get(session, workshop_id)
             actor = resolve_token(request, session, token)
             require_member(actor, workshop)
-            # Participants get their own group's notes only, as on their phone, with
-            # hidden stages and moderated notes filtered out.
-            return actor.participant.group_id if actor.participant else None
+            if actor.participant is not None:
+                _require_not_closed(workshop.status)
+                # Participants get their own group's notes only, as on their phone, with
+                # hidden stages and moderated notes filtered out.
+                grant = stream_access.for_participant(actor.participant)
+                return actor.participant.group_id, grant
+            assert actor.user is not None and token  # noqa: S101  (resolve_token found them)
+            return None, stream_access.for_bearer(token, actor.user)
 
-    group_id = await run_in_threadpool(authorise)
+    group_id, grant = await run_in_threadpool(authorise)
     kind = "api" if group_id is None else API_PARTICIPANT
-    return _respond(request, workshop_id, Audience(kind=kind, group_id=group_id))
+    return await _respond(request, workshop_id, Audience(kind=kind, group_id=group_id), grant)
 
 
-def _authorise_runner(request: Request, workshop_id: int) -> None:
+def _authorise_runner(request: Request, workshop_id: int) -> Grant:
+    """Staff who may run the workshop (console and wall); the grant is re-checked while open."""
     with request.app.state.db.read_session() as session:
         workshop = workshops_domain.get(session, workshop_id)
         user = staff_from_cookie(request, session)
         if user is None:
             raise Unauthorized(N_("Sign in to see the board."))
         require_runner(user, workshop)
+        return stream_access.for_staff_session(request.cookies[STAFF_COOKIE], user)
 
 
 @router.get("/w/{workshop_id}/board/stream", name="board:stream", include_in_schema=False)
 async def board_stream(workshop_id: int, request: Request) -> StreamingResponse:
-    await run_in_threadpool(_authorise_runner, request, workshop_id)
+    grant = await run_in_threadpool(_authorise_runner, request, workshop_id)
     focus = request.query_params.get("group", "")
     audience = Audience(
         kind="board",
         locale=i18n.current_locale(),
         group_id=int(focus) if focus.isdecimal() and len(focus) < 10 else None,
     )
-    return _respond(request, workshop_id, audience)
+    return await _respond(request, workshop_id, audience, grant)
 
 
 @router.get("/w/{workshop_id}/wall/stream", name="wall:stream", include_in_schema=False)
 async def wall_stream(workshop_id: int, request: Request) -> StreamingResponse:
     """The projector wall's patches: the same events as the board, drawn without controls."""
-    await run_in_threadpool(_authorise_runner, request, workshop_id)
+    grant = await run_in_threadpool(_authorise_runner, request, workshop_id)
     audience = Audience(kind="wall", locale=i18n.current_locale())
-    return _respond(request, workshop_id, audience)
+    return await _respond(request, workshop_id, audience, grant)
 
 
 @router.get("/w/{workshop_id}/p/stream", name="participant:stream", include_in_schema=False)
 async def phone_stream(workshop_id: int, request: Request) -> StreamingResponse:
-    def authorise() -> int:
+    def authorise() -> tuple[int, Grant]:
         with request.app.state.db.read_session() as session:
-            workshops_domain.get(session, workshop_id)
+            workshop = workshops_domain.get(session, workshop_id)
             token = request.cookies.get(participant_cookie(workshop_id), "")
             participant = participants.by_token(session, token)
             if participant is None or participant.workshop_id != workshop_id:
                 raise Unauthorized(N_("Join the workshop first."))
-            return participant.group_id
+            _require_not_closed(workshop.status)
+            return participant.group_id, stream_access.for_participant(participant)
 
-    group_id = await run_in_threadpool(authorise)
+    group_id, grant = await run_in_threadpool(authorise)
     audience = Audience(kind="phone", locale=i18n.current_locale(), group_id=group_id)
-    return _respond(request, workshop_id, audience)
+    return await _respond(request, workshop_id, audience, grant)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,3 +73,68 @@ def test_every_sorting_message_has_a_japanese_translation_with_the_same_placehol
         assert all(strings), ids
         wanted = set(re.findall(r"%\(\w+\)s", ids[0]))
         assert all(set(re.findall(r"%\(\w+\)s", s)) == wanted for s in strings), ids
+
+
+def _brute_force(items, threshold=similarity.THRESHOLD):
+    found = []
+    for i, (first_id, first) in enumerate(items):
+        for second_id, second in items[i + 1 :]:
+            value = similarity.score(first, second)
+            if value >= threshold:
+                found.append((first_id, second_id, round(value, 3)))
+    return sorted(found, key=lambda f: -f[2])
+
+
+def test_indexed_suggestions_find_the_same_pairs_as_comparing_every_pair():
+    import random
+
+    rng = random.Random(7)
+    words = ["子育て", "支援", "地域", "つながり", "居場所", "高齢者", "見守り", "交流", "サロン"]
+    items = [
+        (f"n{i}", "".join(rng.choice(words) for _ in range(rng.randint(1, 4)))) for i in range(80)
+    ]
+    expected = _brute_force(items)
+    found = similarity.suggest(items)
+    assert [s.score for s in found] == [f[2] for f in expected][: similarity.MAX_SUGGESTIONS]
+    assert {(s.original_id, s.duplicate_id) for s in found} <= {(a, b) for a, b, _ in expected}
+
+
+WORDS = (
+    "地域 福祉 子育て 支援 高齢者 見守り 居場所 交流 サロン 担い手 不足 行政 社協 連携 情報 共有"
+    " 相談 窓口 民生委員 ボランティア 若い世代 参加 ネットワーク 防災 移動 買い物 孤立 予防"
+    " 学校 企業 NPO 人材 育成 計画 会議 声かけ 住民 主体 活動 拠点 財源 確保 仕組み づくり"
+).split()
+PARTICLES = ("が", "の", "と", "を", "に", "が必要", "が大切", "ができていない", "を増やす")
+
+
+def _realistic_notes(count: int, seed: int) -> list[tuple[str, str]]:
+    import random
+
+    rng = random.Random(seed)
+    notes = []
+    for i in range(count):
+        parts = [rng.choice(WORDS) + rng.choice(PARTICLES) for _ in range(rng.randint(2, 6))]
+        notes.append((f"n{i}", "".join(parts) + "。"))
+    return notes
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        _realistic_notes(2000, 3),
+        [(f"n{i}", "地域の見守り活動が大切。") for i in range(2000)],
+    ],
+    ids=["varied", "all-alike"],
+)
+def test_suggestions_for_two_thousand_notes_take_well_under_a_second(items):
+    import time
+
+    items = list(items)
+    items[1500] = ("copy", items[10][1].rstrip("。") + "！")
+    # CPU time, not wall time: the figure must not depend on what else the machine runs.
+    started = time.process_time()
+    found = similarity.suggest(items)
+    elapsed = time.process_time() - started
+    assert elapsed < 0.8, f"{elapsed:.2f} s of CPU for 2,000 notes"
+    assert len(found) == similarity.MAX_SUGGESTIONS
+    assert found[0].score == 1.0

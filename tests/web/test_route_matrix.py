@@ -270,6 +270,7 @@ DECLARED: dict[str, Probe] = {
     "api:workshop": Probe(MEMBER),
     "api:current_stage": Probe(RUNNER, json=lambda w, t: {"stage": "strengths"}),
     "api:posting": Probe(RUNNER, json=lambda w, t: {"locked": False}),
+    "api:limits": Probe(ADMIN, json=lambda w, t: {"max_participants": 400}),
     "api:join": Probe(PUBLIC, json=lambda w, t: {"code": t.code, "group": "1G"}),
     "api:post_note": Probe(
         MEMBER,

@@ -1,0 +1,116 @@
+"""Caps that keep every page of a workshop bounded, whoever joins and however fast they post.
+
+The rate limits slow one participant down; these hold however many join. A workshop takes at
+most ``max_participants`` participants and ``max_notes`` live notes (site defaults
+``FUSEN_MAX_PARTICIPANTS``/``FUSEN_MAX_NOTES``, or the numbers an admin set for this one). A
+group's column, a stage's plenary wall and the board's member lists have fixed caps of their own,
+because their pages render every item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, func, select
+
+from app.errors import Conflict, Invalid
+from app.i18n import N_
+from app.models import Group, Note, Participant, Stage, Workshop, WorkshopLimits
+from app.settings import get_settings
+
+MAX_PER_GROUP = 500
+MAX_NOTES_PER_GROUP_STAGE = 500
+MAX_NOTES_PER_STAGE = 2000
+MAX_CLUSTERS_PER_GROUP_STAGE = 100
+HIGHEST = 100_000
+
+
+@dataclass(frozen=True)
+class Caps:
+    max_participants: int
+    max_notes: int
+    uses_default: bool
+
+
+def caps_of(session: Session, workshop_id: int) -> Caps:
+    settings = get_settings()
+    row = session.get(WorkshopLimits, workshop_id)
+    participants = row.max_participants if row else None
+    notes = row.max_notes if row else None
+    return Caps(
+        max_participants=participants if participants is not None else settings.max_participants,
+        max_notes=notes if notes is not None else settings.max_notes,
+        uses_default=participants is None and notes is None,
+    )
+
+
+def set_caps(
+    *, session: Session, workshop: Workshop, max_participants: int | None, max_notes: int | None
+) -> Caps:
+    """Set this workshop's caps; None returns to the site default."""
+    for value in (max_participants, max_notes):
+        if value is not None and not 1 <= value <= HIGHEST:
+            raise Invalid(N_("A limit is a number between 1 and %(max)s."), max=HIGHEST)
+    row = session.get(WorkshopLimits, workshop.id) or WorkshopLimits(workshop_id=workshop.id)
+    row.max_participants = max_participants
+    row.max_notes = max_notes
+    session.add(row)
+    session.flush()
+    return caps_of(session, workshop.id)
+
+
+def _count(session: Session, statement: object) -> int:
+    return int(session.exec(statement).one())  # type: ignore[call-overload]
+
+
+def require_room_to_join(session: Session, workshop: Workshop, group: Group) -> None:
+    """Called under the workshop's row lock, so two joins cannot both take the last place."""
+    caps = caps_of(session, workshop.id)
+    joined = _count(
+        session,
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id),
+    )
+    if joined >= caps.max_participants:
+        raise Conflict(
+            N_("This workshop is full (%(max)s participants). Ask the facilitator."),
+            max=caps.max_participants,
+        )
+    in_group = _count(
+        session,
+        select(func.count()).select_from(Participant).where(Participant.group_id == group.id),
+    )
+    if in_group >= MAX_PER_GROUP:
+        raise Conflict(
+            N_("The group “%(group)s” is full (%(max)s people). Choose another group."),
+            group=group.name,
+            max=MAX_PER_GROUP,
+        )
+
+
+def require_room_for_note(session: Session, workshop: Workshop, stage: Stage, group: Group) -> None:
+    """Called under the workshop's row lock before a note is added."""
+    live = select(func.count()).select_from(Note).where(col(Note.deleted_at).is_(None))
+    caps = caps_of(session, workshop.id)
+    if _count(session, live.where(Note.workshop_id == workshop.id)) >= caps.max_notes:
+        raise Conflict(
+            N_("This workshop holds as many notes as it can (%(max)s)."), max=caps.max_notes
+        )
+    if _count(session, live.where(Note.stage_id == stage.id)) >= MAX_NOTES_PER_STAGE:
+        raise Conflict(
+            N_("This stage holds as many notes as it can (%(max)s)."), max=MAX_NOTES_PER_STAGE
+        )
+    in_column = live.where(Note.stage_id == stage.id, Note.group_id == group.id)
+    if _count(session, in_column) >= MAX_NOTES_PER_GROUP_STAGE:
+        raise Conflict(
+            N_("Your group has as many notes in this stage as it can hold (%(max)s)."),
+            max=MAX_NOTES_PER_GROUP_STAGE,
+        )
+
+
+def require_room_for_cluster(existing: int) -> None:
+    """``existing``: the live clusters of the group in the stage, already read by the caller."""
+    if existing >= MAX_CLUSTERS_PER_GROUP_STAGE:
+        raise Conflict(
+            N_("A group can make at most %(max)s clusters in a stage."),
+            max=MAX_CLUSTERS_PER_GROUP_STAGE,
+        )
