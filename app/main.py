@@ -1,8 +1,12 @@
-"""The ASGI app: ``app.main:app``. Migrations run at start; ``/healthz`` answers once they did."""
+"""The ASGI app: ``app.main:app``. Migrations run at start; ``/healthz`` says 200 once they did."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,6 +33,7 @@ from app.web import admin, api, api_sorting, board, csrf, participant, ratelimit
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.deps import JoinRequired, LoginRequired
 from app.web.fragments import FragmentRenderer
+from app.web.lifecycle import Lifecycle, LifecycleMiddleware
 from app.web.pages import render, render_error
 
 log = logging.getLogger("fusen")
@@ -95,10 +100,13 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, wait_until_ready: bool = True) -> FastAPI:
+    """The app. ``wait_until_ready=False`` (the server's ``app.main:app``) listens while it
+    migrates, answering 503 until the schema is current; tests wait for the migration instead."""
     settings = settings or get_settings()
     db = Database(settings.database_url)
     bus = make_bus(settings.bus_url)
+    lifecycle = Lifecycle()
 
     def publish_after_commit(session: Session) -> None:
         for wakeup in events.take_pending(session):
@@ -107,12 +115,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db.after_commit.append(publish_after_commit)
     db.after_rollback.append(events.discard_pending)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db.migrate()
-        with db.write_session() as session:
-            created = accounts.ensure_first_admin(session, password=settings.admin_password)
-            session.commit()
+    def first_admin(session: Session) -> accounts.FirstAdmin | None:
+        return accounts.ensure_first_admin(session, password=settings.admin_password)
+
+    async def start(app: FastAPI) -> None:
+        created = await asyncio.to_thread(db.migrate, first_admin)
         if created is not None and created.generated_password:
             print(  # noqa: T201  (shown once, on purpose, to whoever started the server)
                 f"\n  First account created: user '{created.username}', "
@@ -121,13 +128,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 flush=True,
             )
         await bus.start(app.state.hub.wake)
-        app.state.ready = True
+        lifecycle.ready = True
+
+    def stop_when_start_failed(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not start", exc_info=task.exception())
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        lifecycle.install_signal_handler(asyncio.get_running_loop())
+        starting: asyncio.Task[None] | None = None
+        if wait_until_ready:
+            await start(app)
+        else:
+            starting = asyncio.create_task(start(app))
+            starting.add_done_callback(stop_when_start_failed)
         try:
             yield
         finally:
-            app.state.ready = False
+            lifecycle.remove_signal_handler()
+            lifecycle.ready = False
+            if starting is not None and not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await starting
             await app.state.hub.close()
             await bus.stop()
+            app.state.limits.close()
             db.dispose()
 
     app = FastAPI(
@@ -144,7 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.bus = bus
-    app.state.ready = False
+    app.state.lifecycle = lifecycle
     app.state.signer = Signer(
         settings.secret_key, max_age_seconds=settings.token_max_age_hours * 3600
     )
@@ -158,10 +186,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         poll_seconds=settings.sse_poll_seconds,
         max_replay=settings.sse_max_replay,
     )
+    lifecycle.on_drain(app.state.hub.close)
 
     @app.get("/healthz", tags=["health"], name="healthz")
     def healthz() -> JSONResponse:
-        if not app.state.ready:
+        if lifecycle.draining:
+            return JSONResponse({"status": "stopping"}, status_code=503)
+        if not lifecycle.ready:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
@@ -195,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             str(app.url_path_for("secretariat:import")): archive.MAX_BYTES + 65_536,
         },
     )
+    app.add_middleware(LifecycleMiddleware, lifecycle=lifecycle)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
     return app
@@ -274,7 +306,7 @@ def _quote(value: str) -> str:
 def __getattr__(name: str) -> FastAPI:
     """Build ``app`` on first use, so importing this module for tests opens no database."""
     if name == "app":
-        application = create_app()
+        application = create_app(wait_until_ready=False)
         globals()["app"] = application
         return application
     raise AttributeError(name)
