@@ -303,9 +303,19 @@ def _quote(value: str) -> str:
     return quote(value, safe="/")
 
 
+def _log_to_stderr() -> None:
+    """The server's own messages (migrations, stopping) beside uvicorn's, at INFO."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
 def __getattr__(name: str) -> FastAPI:
     """Build ``app`` on first use, so importing this module for tests opens no database."""
     if name == "app":
+        _log_to_stderr()
         application = create_app(wait_until_ready=False)
         globals()["app"] = application
         return application
