@@ -95,6 +95,7 @@ class Viewer:
     notes: list[str] = field(default_factory=list)
     connects: int = 0
     disconnected_at: float | None = None
+    disconnects: list[float] = field(default_factory=list)
     reconnect_seconds: list[float] = field(default_factory=list)
     opened: asyncio.Event = field(default_factory=asyncio.Event)
     note_times: dict[str, float] = field(default_factory=dict)
@@ -110,6 +111,7 @@ class Viewer:
                 pass
             if self.disconnected_at is None:
                 self.disconnected_at = time.monotonic()
+                self.disconnects.append(self.disconnected_at)
             await asyncio.sleep(retry)
 
     async def _listen(self, client: httpx.AsyncClient, base: str) -> None:
