@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, *, wait_until_ready: bool = Tru
     migrates, answering 503 until the schema is current; tests wait for the migration instead."""
     settings = settings or get_settings()
     db = Database(settings.database_url)
-    bus = make_bus(settings.bus_url)
+    bus = make_bus(settings.bus_url, settings.redis_prefix)
     lifecycle = Lifecycle()
 
     def publish_after_commit(session: Session) -> None:

@@ -9,8 +9,9 @@ posts notes through the proxy at a fixed rate and prints, for each run:
 - deliveries counted against notes × streams,
 - RSS of each app process idle and with the streams open, and the difference per stream.
 
-The client is one Python process holding every stream; on a 2-core machine it competes with the
-servers, so the latencies are an upper bound. Needs nginx, PostgreSQL and Redis:
+The streams are held by ``--clients`` viewer processes (one Python process cannot read 20,000
+events a second); on a 2-core machine they compete with the servers, so the latencies are an
+upper bound. Needs nginx, PostgreSQL and Redis:
 
     FUSEN_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test \\
     FUSEN_TEST_REDIS_URL=redis://127.0.0.1:6379/0 \\
@@ -21,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import shutil
+import signal
 import ssl
 import statistics
 import subprocess
@@ -66,24 +69,110 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-async def measure(url: str, trust: ssl.SSLContext, args, apps) -> dict:  # type: ignore[no-untyped-def]
-    token = staff_token(url, PASSWORD, verify=trust)
-    workshop_id, base = open_workshop(url, token, groups=["1G", "2G", "3G"], verify=trust)
-    idle = [rss_kb(app.process.pid) for app in apps]
-    limits = httpx.Limits(max_connections=args.streams + 50, max_keepalive_connections=50)
-    timeout = httpx.Timeout(60.0, read=30.0)
+def watch(url, cafile, workshop_id, token, base, streams, ready, report, quit, results):  # type: ignore[no-untyped-def]
+    """One viewer process: ``streams`` streams; reports arrival times when told to."""
+    asyncio.run(
+        _watch(url, cafile, workshop_id, token, base, streams, ready, report, quit, results)
+    )
+
+
+async def _watch(url, cafile, workshop_id, token, base, streams, ready, report, quit, results):  # type: ignore[no-untyped-def]
+    trust = ssl.create_default_context(cafile=cafile)
+    limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=10)
+    timeout = httpx.Timeout(60.0, read=60.0)
     async with httpx.AsyncClient(limits=limits, timeout=timeout, verify=trust) as client:
-        viewers = [Viewer([url], workshop_id, token, after=base) for _ in range(args.streams)]
+        viewers = [Viewer([url], workshop_id, token, after=base) for _ in range(streams)]
         tasks = []
         for n, viewer in enumerate(viewers):
             tasks.append(asyncio.create_task(viewer.run(client)))
             if n % 50 == 49:
                 await asyncio.sleep(0.05)  # a hall filling up, not one packet storm
         await asyncio.wait_for(asyncio.gather(*(v.opened.wait() for v in viewers)), 300)
-        await asyncio.sleep(2)
-        loaded = [rss_kb(app.process.pid) for app in apps]
-        sent: dict[str, float] = {}
-        acks: list[float] = []
+        ready.set()
+        while not report.is_set():
+            await asyncio.sleep(0.1)
+        last: dict[str, float] = {}
+        for viewer in viewers:
+            for note_id, at in viewer.note_times.items():
+                last[note_id] = max(last.get(note_id, 0.0), at)
+        results.put(
+            {
+                "last": last,
+                "complete": [n for n in last if all(n in v.note_times for v in viewers)],
+                "delivered": sum(len(v.notes) for v in viewers),
+                "duplicates": sum(len(v.notes) - len(set(v.notes)) for v in viewers),
+                "open": sum(1 for v in viewers if v.disconnected_at is None),
+            }
+        )
+        while not quit.is_set():
+            await asyncio.sleep(0.1)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def measure(url: str, cafile: str, args, apps) -> dict:  # type: ignore[no-untyped-def]
+    trust = ssl.create_default_context(cafile=cafile)
+    token = staff_token(url, PASSWORD, verify=trust)
+    workshop_id, base = open_workshop(url, token, groups=["1G", "2G", "3G"], verify=trust)
+    idle = [rss_kb(app.process.pid) for app in apps]
+    context = multiprocessing.get_context("spawn")
+    ready = [context.Event() for _ in range(args.clients)]
+    report, quit = context.Event(), context.Event()
+    results = context.Queue()
+    share = args.streams // args.clients
+    clients = [
+        context.Process(
+            target=watch,
+            args=(url, cafile, workshop_id, token, base, share, ready[n], report, quit, results),
+        )
+        for n in range(args.clients)
+    ]
+    for client in clients:
+        client.start()
+    for event in ready:
+        if not event.wait(300):
+            raise SystemExit("the viewers did not connect within 5 minutes")
+    time.sleep(2)
+    loaded = [rss_kb(app.process.pid) for app in apps]
+    sent, acks = asyncio.run(_post(url, trust, token, workshop_id, args))
+    time.sleep(args.grace)
+    report.set()
+    parts = [results.get(timeout=120) for _ in clients]
+    # Stop the first process with its streams still open, as a rolling restart does.
+    open_streams = sum(part["open"] for part in parts)
+    signalled = time.monotonic()
+    apps[0].process.send_signal(signal.SIGTERM)
+    apps[0].process.wait(60)
+    stop_seconds = time.monotonic() - signalled
+    quit.set()
+    for client in clients:
+        client.join(30)
+    complete = set.intersection(*(set(part["complete"]) for part in parts))
+    latencies = [
+        (max(part["last"][note_id] for part in parts) - at) * 1000
+        for note_id, at in sent.items()
+        if note_id in complete
+    ]
+    return {
+        "notes": len(sent),
+        "latencies": latencies,
+        "acks": acks,
+        "delivered": sum(part["delivered"] for part in parts),
+        "expected": len(sent) * share * args.clients,
+        "duplicates": sum(part["duplicates"] for part in parts),
+        "stop_seconds": stop_seconds,
+        "open_streams": open_streams,
+        "idle_kb": idle,
+        "loaded_kb": loaded,
+        "streams": share * args.clients,
+    }
+
+
+async def _post(url, trust, token, workshop_id, args):  # type: ignore[no-untyped-def]
+    sent: dict[str, float] = {}
+    acks: list[float] = []
+    async with httpx.AsyncClient(timeout=60, verify=trust) as client:
 
         async def post(n: int) -> None:
             note_id, at = await post_note(
@@ -99,30 +188,7 @@ async def measure(url: str, trust: ssl.SSLContext, args, apps) -> dict:  # type:
             posts.append(asyncio.create_task(post(n)))
             await asyncio.sleep(max(0.0, started + (n + 1) / args.rate - time.monotonic()))
         await asyncio.gather(*posts)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if all(len(v.note_times) >= len(sent) for v in viewers):
-                break
-            await asyncio.sleep(0.2)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    latencies = []
-    for note_id, at in sent.items():
-        arrivals = [v.note_times.get(note_id) for v in viewers]
-        if all(a is not None for a in arrivals):
-            latencies.append((max(arrivals) - at) * 1000)  # type: ignore[type-var]
-    delivered = sum(len(v.notes) for v in viewers)
-    return {
-        "notes": len(sent),
-        "latencies": latencies,
-        "acks": acks,
-        "delivered": delivered,
-        "expected": len(sent) * len(viewers),
-        "duplicates": sum(len(v.notes) - len(set(v.notes)) for v in viewers),
-        "idle_kb": idle,
-        "loaded_kb": loaded,
-    }
+    return sent, acks
 
 
 def run(processes: int, args, workdir: Path, base_url: str, redis_url: str) -> dict:  # type: ignore[no-untyped-def]
@@ -173,8 +239,7 @@ def run(processes: int, args, workdir: Path, base_url: str, redis_url: str) -> d
     try:
         wait_healthy(apps, timeout=120)
         time.sleep(1)
-        trust = ssl.create_default_context(cafile=str(tls / "cert.pem"))
-        return asyncio.run(measure(f"https://127.0.0.1:{port}", trust, args, apps))
+        return measure(f"https://127.0.0.1:{port}", str(tls / "cert.pem"), args, apps)
     finally:
         proxy.terminate()
         proxy.wait()
@@ -185,6 +250,7 @@ def run(processes: int, args, workdir: Path, base_url: str, redis_url: str) -> d
 
 def report(processes: int, result: dict, streams: int) -> None:
     latencies = result["latencies"]
+    streams = result["streams"]
     per_stream = (sum(result["loaded_kb"]) - sum(result["idle_kb"])) / streams
     print(f"\n{processes} process(es) behind nginx, {streams} streams, {result['notes']} notes")
     if latencies:
@@ -203,6 +269,11 @@ def report(processes: int, result: dict, streams: int) -> None:
         f"duplicates {result['duplicates']}"
     )
     print(
+        f"  SIGTERM to the first process with {result['open_streams']} streams open "
+        f"(about {result['open_streams'] // processes} on it): exited in "
+        f"{result['stop_seconds']:.1f} s"
+    )
+    print(
         f"  RSS idle {[kb // 1024 for kb in result['idle_kb']]} MB, with streams "
         f"{[kb // 1024 for kb in result['loaded_kb']]} MB: {per_stream:.1f} KB per stream"
     )
@@ -214,6 +285,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="notes per second")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--processes", default="2,1", help="runs, e.g. 2,1")
+    parser.add_argument("--clients", type=int, default=4, help="viewer processes")
+    parser.add_argument("--grace", type=float, default=10.0, help="seconds to wait for deliveries")
     args = parser.parse_args()
     import resource
 
