@@ -125,6 +125,7 @@ def measure(url: str, cafile: str, args, apps) -> dict:  # type: ignore[no-untyp
         context.Process(
             target=watch,
             args=(url, cafile, workshop_id, token, base, share, ready[n], report, quit, results),
+            daemon=True,
         )
         for n in range(args.clients)
     ]
@@ -176,7 +177,7 @@ async def _post(url, trust, token, workshop_id, args):  # type: ignore[no-untype
 
         async def post(n: int) -> None:
             note_id, at = await post_note(
-                client, [url], workshop_id, token, "keep", f"{n % 3 + 1}G", f"付箋 {n}"
+                client, [url], workshop_id, token, "keep", f"{n % 3 + 1}G", f"付箋 {n}", 300
             )
             acks.append((time.monotonic() - at) * 1000)
             sent[note_id] = at
