@@ -94,7 +94,8 @@ def test_sigterm_with_200_streams_exits_in_time_and_streams_resume_elsewhere(
     # once, not cut off when the server's graceful-shutdown timeout ran out.
     assert all(viewer.connects == 2 for viewer in viewers)
     assert max(viewer.disconnects[0] for viewer in viewers) - signalled < 3
-    assert max(max(viewer.reconnect_seconds) for viewer in viewers) < 5
+    # All 200 come back to one process at once, after the 3 s retry hint.
+    assert max(max(viewer.reconnect_seconds) for viewer in viewers) < 10
 
 
 async def _stop_one_under_load(stopping, staying, token, workshop_id, base):  # type: ignore[no-untyped-def]
