@@ -1,5 +1,6 @@
 # Fusen server image. The embedded default is SQLite under /app/data (mount a volume there);
-# set FUSEN_DATABASE_URL=postgresql://… and FUSEN_BUS_URL=redis://… for several processes.
+# set FUSEN_DATABASE_URL=postgresql://… and FUSEN_BUS_URL=redis://… for several processes
+# (deploy/compose.yaml runs two behind nginx; see docs/deploy.md).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -7,6 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     FUSEN_ENVIRONMENT=production
 # FUSEN_SECRET_KEY (32+ characters) must be given at run time in production.
+
+# IPAexGothic for the PDF report, from Debian's packages (no matplotlib in the image for it).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-ipaexfont-gothic \
+ && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 # Templates, static files and migrations are read from the source tree, hence the editable install.

@@ -4,23 +4,35 @@ SQLite is the embedded default: WAL so that live streams read while a request wr
 ``synchronous=FULL`` so that a note acknowledged to a phone survives a power cut. Writes start
 with ``BEGIN IMMEDIATE`` so two writers queue on the lock instead of failing when a read
 transaction tries to upgrade; reads stay deferred and never block.
+
+Migrations run inside one transaction that first takes a database-wide lock (PostgreSQL's
+advisory lock, SQLite's write lock), so any number of processes starting together migrate once:
+the first does the work, the others wait and then find the schema at its newest revision.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from app.settings import ROOT
 
+log = logging.getLogger("fusen.db")
+
 WRITE_OPTION = "fusen_write"
+# pg_advisory_xact_lock key: the bytes of "fusen-mi" as a signed 64-bit integer.
+MIGRATION_LOCK = int.from_bytes(b"fusen-mi", "big", signed=True)
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
@@ -83,9 +95,31 @@ class Database:
             event.listen(session, "after_rollback", hook)
         return session
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest revision; safe to call on every start."""
-        command.upgrade(alembic_config(self.url), "head")
+    def migrate(self, then: Callable[[Session], T] | None = None) -> T | None:
+        """Bring the schema to the newest revision under the migration lock; safe on every start.
+
+        ``then`` runs in the same locked transaction once the schema is current (creating the
+        first account there means two processes starting on an empty database cannot both).
+        """
+        config = alembic_config(self.url)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with self._write_engine.connect() as connection, connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            else:
+                # The connection's BEGIN IMMEDIATE has taken SQLite's write lock by now.
+                connection.exec_driver_sql("SELECT 1")
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current != head:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                log.info("migrated the database schema from %s to %s", current or "empty", head)
+            if then is None:
+                return None
+            with Session(bind=connection, expire_on_commit=False) as session:
+                result = then(session)
+                session.flush()
+                return result
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,8 +1,12 @@
-"""The ASGI app: ``app.main:app``. Migrations run at start; ``/healthz`` answers once they did."""
+"""The ASGI app: ``app.main:app``. Migrations run at start; ``/healthz`` says 200 once they did."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -43,6 +47,7 @@ from app.web import (
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.deps import JoinRequired, LoginRequired
 from app.web.fragments import FragmentRenderer
+from app.web.lifecycle import Lifecycle, LifecycleMiddleware
 from app.web.pages import render, render_error
 
 log = logging.getLogger("fusen")
@@ -109,7 +114,9 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, wait_until_ready: bool = True) -> FastAPI:
+    """The app. ``wait_until_ready=False`` (the server's ``app.main:app``) listens while it
+    migrates, answering 503 until the schema is current; tests wait for the migration instead."""
     settings = settings or get_settings()
     access_log.install()
     # A connection for every request slot and every worker thread (the hub's reads run in
@@ -119,7 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.request_slots,
         max_overflow=settings.worker_threads,
     )
-    bus = make_bus(settings.bus_url)
+    bus = make_bus(settings.bus_url, settings.redis_prefix)
+    lifecycle = Lifecycle()
 
     def publish_after_commit(session: Session) -> None:
         for wakeup in events.take_pending(session):
@@ -128,15 +136,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db.after_commit.append(publish_after_commit)
     db.after_rollback.append(events.discard_pending)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        db.migrate()
-        with db.engine.begin() as connection:
-            search_index.install(connection)
-        with db.write_session() as session:
-            created = accounts.ensure_first_admin(session, password=settings.admin_password)
-            session.commit()
+    def prepare(session: Session) -> accounts.FirstAdmin | None:
+        """Under the migration lock: the search triggers, then the first account."""
+        search_index.install(session.connection())
+        return accounts.ensure_first_admin(session, password=settings.admin_password)
+
+    keeper = DeadlineKeeper(db)
+
+    async def start(app: FastAPI) -> None:
+        created = await asyncio.to_thread(db.migrate, prepare)
         if created is not None and created.generated_password:
             print(  # noqa: T201  (shown once, on purpose, to whoever started the server)
                 f"\n  First account created: user '{created.username}', "
@@ -145,17 +153,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 flush=True,
             )
         await bus.start(app.state.hub.wake)
-        keeper = DeadlineKeeper(db)
         if settings.deadline_keeper:
             keeper.start()
-        app.state.ready = True
+        lifecycle.ready = True
+
+    def stop_when_start_failed(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not start", exc_info=task.exception())
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        lifecycle.install_signal_handler(asyncio.get_running_loop())
+        starting: asyncio.Task[None] | None = None
+        if wait_until_ready:
+            await start(app)
+        else:
+            starting = asyncio.create_task(start(app))
+            starting.add_done_callback(stop_when_start_failed)
         try:
             yield
         finally:
-            app.state.ready = False
+            lifecycle.remove_signal_handler()
+            lifecycle.ready = False
+            if starting is not None and not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await starting
             await keeper.stop()
             await app.state.hub.close()
             await bus.stop()
+            app.state.limits.close()
             db.dispose()
 
     app = FastAPI(
@@ -172,7 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.bus = bus
-    app.state.ready = False
+    app.state.lifecycle = lifecycle
     app.state.signer = Signer(
         settings.secret_key, max_age_seconds=settings.token_max_age_hours * 3600
     )
@@ -190,10 +219,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_token=settings.streams_per_token,
         per_process=settings.streams_per_process,
     )
+    lifecycle.on_drain(app.state.hub.close)
 
     @app.get("/healthz", tags=["health"], name="healthz")
     def healthz() -> JSONResponse:
-        if not app.state.ready:
+        if lifecycle.draining:
+            return JSONResponse({"status": "stopping"}, status_code=503)
+        if not lifecycle.ready:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
@@ -242,6 +274,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             wait=settings.request_queue_seconds,
         ),
     )
+    app.add_middleware(LifecycleMiddleware, lifecycle=lifecycle)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
     return app
@@ -318,10 +351,20 @@ def _quote(value: str) -> str:
     return quote(value, safe="/")
 
 
+def _log_to_stderr() -> None:
+    """The server's own messages (migrations, stopping) beside uvicorn's, at INFO."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
 def __getattr__(name: str) -> FastAPI:
     """Build ``app`` on first use, so importing this module for tests opens no database."""
     if name == "app":
-        application = create_app()
+        _log_to_stderr()
+        application = create_app(wait_until_ready=False)
         globals()["app"] = application
         return application
     raise AttributeError(name)

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{ROOT / 'data' / 'fusen.db'}"
     bus_url: str = "memory://"
+    # Shared state for several processes (rate limits); the bus's Redis when this is empty.
+    redis_url: str = ""
+    # Every Redis key Fusen writes starts with this, so several deployments may share a server.
+    redis_prefix: str = "fusen"
     secret_key: str = ""
     admin_password: str = ""
     public_url: str = ""

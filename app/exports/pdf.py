@@ -1,7 +1,10 @@
 """The 報告書 as an A4 PDF with a Japanese font embedded as a subset, so its text is searchable.
 
-The font is IPAexGothic, shipped inside the ``japanize-matplotlib`` package on PyPI, so a fresh
-machine needs nothing from the system to produce the same file. It is a TrueType font on purpose:
+The font is IPAexGothic, taken from the first place that has it: ``FUSEN_PDF_FONT`` (a path),
+the distribution's package (Debian and Ubuntu: ``fonts-ipaexfont-gothic``, which the Docker image
+installs), or a PyPI package that ships the file (``japanize-matplotlib``, installed by ``./dev``
+with ``--no-deps`` when the system has no font: its matplotlib and numpy would triple the
+install for one font file). It is a TrueType font on purpose:
 the PyPI packages of Noto Sans JP carry CID-keyed CFF outlines, which fpdf2 embeds with a custom
 encoding CMap that common extractors (pypdf among them) misread once a report uses more than 255
 distinct characters.
@@ -10,6 +13,7 @@ distinct characters.
 from __future__ import annotations
 
 import importlib.util
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +24,13 @@ from app.exports import layout
 from app.exports.report import Report
 
 FONT = "IPAexGothic"
-FONT_PACKAGE = "japanize_matplotlib"
+FONT_FILE = "ipaexg.ttf"
+SYSTEM_FONTS = (
+    "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
+    "/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf",
+)
+# PyPI packages that carry the same file under fonts/; found without importing them.
+FONT_PACKAGES = ("japanize_matplotlib", "matplotlib_fontja")
 MARGIN = 18
 BODY = 10
 LINE = 5.6
@@ -29,11 +39,25 @@ GREY = (89, 89, 89)
 
 @lru_cache(maxsize=1)
 def font_path() -> str:
-    """Where the font file is, found without importing its package (which imports matplotlib)."""
-    spec = importlib.util.find_spec(FONT_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"the {FONT_PACKAGE} package with the Japanese PDF font is missing")
-    return str(Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf")
+    """Where the font file is: the operator's choice, the system's, then a PyPI package's."""
+    chosen = os.environ.get("FUSEN_PDF_FONT")
+    if chosen:
+        if not Path(chosen).is_file():
+            raise RuntimeError(f"FUSEN_PDF_FONT names no file: {chosen}")
+        return chosen
+    for candidate in SYSTEM_FONTS:
+        if Path(candidate).is_file():
+            return candidate
+    for package in FONT_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            candidate = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+            if candidate.is_file():
+                return str(candidate)
+    raise RuntimeError(
+        "The Japanese PDF font IPAexGothic is missing: install fonts-ipaexfont-gothic, or "
+        "pip install --no-deps japanize-matplotlib, or set FUSEN_PDF_FONT to a TrueType file."
+    )
 
 
 class _Document(FPDF):

@@ -19,7 +19,7 @@ from app.live.events import Wakeup
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Wakeup], None]
-CHANNEL = "fusen:wakeups"
+CHANNEL = "wakeups"  # after FUSEN_REDIS_PREFIX: "fusen:wakeups" by default
 PG_CHANNEL = "fusen_wakeups"
 
 
@@ -61,18 +61,19 @@ class MemoryBus:
 class RedisBus:
     """Pub/sub over Redis, so that a write taken by one process wakes the streams of all."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "fusen") -> None:
         import redis
         import redis.asyncio
 
         self._url = url
+        self._channel = f"{prefix}:{CHANNEL}"
         self._publisher = redis.Redis.from_url(url)
         self._subscriber = redis.asyncio.Redis.from_url(url)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, listener: Listener) -> None:
         pubsub = self._subscriber.pubsub()
-        await pubsub.subscribe(CHANNEL)
+        await pubsub.subscribe(self._channel)
         self._task = asyncio.create_task(self._listen(pubsub, listener))
 
     async def _listen(self, pubsub, listener: Listener) -> None:  # type: ignore[no-untyped-def]
@@ -99,7 +100,7 @@ class RedisBus:
 
     def publish(self, wakeup: Wakeup) -> None:
         try:
-            self._publisher.publish(CHANNEL, f"{wakeup.workshop_id}:{wakeup.seq}")
+            self._publisher.publish(self._channel, f"{wakeup.workshop_id}:{wakeup.seq}")
         except Exception:  # noqa: BLE001
             # The write is committed; streams catch up at their next poll.
             log.exception("could not publish wake-up %s", wakeup)
@@ -163,11 +164,11 @@ class PostgresBus:
             log.warning("could not publish wake-up %s", wakeup)
 
 
-def make_bus(url: str) -> Bus:
+def make_bus(url: str, redis_prefix: str = "fusen") -> Bus:
     if url.startswith("memory://"):
         return MemoryBus()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisBus(url)
+        return RedisBus(url, redis_prefix)
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         return PostgresBus(url)
     raise ValueError(f"unsupported FUSEN_BUS_URL scheme: {url!r}")

@@ -45,7 +45,7 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     try:
-        ratelimit.check_login(request)
+        ratelimit.login_attempt(request)
     except ratelimit.RateLimited as exc:
         response = render(
             request,
@@ -59,7 +59,6 @@ def login(
         return response
     user = accounts.authenticate(session, username=username.strip(), password=password)
     if user is None:
-        ratelimit.login_failed(request)
         audit.record(session, action="login.failed", username=username.strip()[:64])
         session.commit()
         return render(
@@ -70,6 +69,7 @@ def login(
             username=username,
             error=gettext("Wrong username or password."),
         )
+    ratelimit.login_succeeded(request)
     started = staff_sessions.start(
         session=session,
         user=user,

@@ -71,11 +71,11 @@ def create_token(
     password: Annotated[str, Form(max_length=256)],
 ) -> Token:
     """Exchange a staff username and password for a bearer token."""
-    ratelimit.check_login(request)
+    ratelimit.login_attempt(request)
     user = accounts.authenticate(session, username=username, password=password)
     if user is None:
-        ratelimit.login_failed(request)
         raise Unauthorized(N_("Wrong username or password."))
+    ratelimit.login_succeeded(request)
     return Token(access_token=request.app.state.signer.api_token(user.id, user.token_version))
 
 
