@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,9 +26,11 @@ from app.templating import STATIC_DIR, make_environment
 from app.web import accounts as accounts_pages
 from app.web import admin, api, api_sorting, board, csrf, participant, ratelimit, sorting, stream
 from app.web.body_limit import BodyLimitMiddleware
+from app.web.compression import CompressionMiddleware
 from app.web.deps import JoinRequired, LoginRequired
 from app.web.fragments import FragmentRenderer
 from app.web.pages import render, render_error
+from app.web.static_files import VersionedStaticFiles
 
 log = logging.getLogger("fusen")
 
@@ -182,7 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_records.router)
     app.include_router(records.router)
     app.include_router(secretariat.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(csrf.CsrfCookieMiddleware)
     from app.exports import archive
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
+    app.add_middleware(CompressionMiddleware)
     return app
 
 
