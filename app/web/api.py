@@ -223,7 +223,7 @@ def post_note(
     session.commit()
     if not posted.created:
         response.status_code = status.HTTP_200_OK
-    return notes.note_json(session, posted.note)
+    return posted.json
 
 
 @router.patch(
