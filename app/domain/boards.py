@@ -57,7 +57,9 @@ def board(session: Session, workshop: Workshop, *, group_id: int | None = None) 
     if current is None:
         return state
     shown = [g for g in groups if group_id is None or g.id == group_id]
-    notes = notes_domain.live_notes(session, workshop_id=workshop.id, stage_id=current.id)
+    notes = notes_domain.live_notes(
+        session, workshop_id=workshop.id, stage_id=current.id, group_id=group_id
+    )
     state.authors = authors_of(session, notes)
     for group in shown:
         state.columns.append(
