@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
@@ -48,27 +48,51 @@ def encode(*, seq: int | None, event: str, data: str) -> bytes:
     return ("\n".join(lines) + "\n\n").encode()
 
 
-@dataclass(eq=False)
 class Subscriber:
-    audience: Audience
-    queue: asyncio.Queue[Message | None] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
-    )
+    """One open stream: messages waiting to be written, and a flag its writer sleeps on.
+
+    A plain list and an ``asyncio.Event`` rather than an ``asyncio.Queue``: the channel hands
+    each message to hundreds of subscribers in a loop, and the writer takes everything that
+    piled up since it last woke in one go, so a burst costs one socket write per viewer.
+    """
+
+    __slots__ = ("audience", "pending", "closed", "_ready")
+
+    def __init__(self, audience: Audience) -> None:
+        self.audience = audience
+        self.pending: list[Message] = []
+        self.closed = False
+        self._ready = asyncio.Event()
 
     def offer(self, message: Message) -> bool:
         """Queue a message; a viewer that fell this far behind is cut off and reconnects."""
-        try:
-            self.queue.put_nowait(message)
-            return True
-        except asyncio.QueueFull:
+        if self.closed:
+            return False
+        if len(self.pending) >= QUEUE_LIMIT:
             self.close()
             return False
+        self.pending.append(message)
+        self._ready.set()
+        return True
 
     def close(self) -> None:
-        with contextlib.suppress(asyncio.QueueEmpty):
-            while self.queue.full():
-                self.queue.get_nowait()
-        self.queue.put_nowait(None)
+        self.closed = True
+        self.pending.clear()
+        self._ready.set()
+
+    async def take(self, timeout: float) -> list[Message] | None:
+        """Everything queued once there is any; ``[]`` on timeout; ``None`` once closed."""
+        if not self.pending and not self.closed:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._ready.wait()
+            except TimeoutError:
+                return []
+        self._ready.clear()
+        if self.closed:
+            return None
+        taken, self.pending = self.pending, []
+        return taken
 
 
 class Channel:
@@ -218,17 +242,19 @@ class Hub:
                 if data:
                     yield data
             while True:
-                try:
-                    message = await asyncio.wait_for(subscriber.queue.get(), heartbeat)
-                except TimeoutError:
+                taken = await subscriber.take(heartbeat)
+                if taken is None:
+                    return
+                if not taken:
                     yield b": ping\n\n"
                     continue
-                if message is None:
-                    return
-                seq, data = message
-                if seq > floor:
-                    floor = seq
-                    yield data
+                fresh = []
+                for seq, data in taken:
+                    if seq > floor:
+                        floor = seq
+                        fresh.append(data)
+                if fresh:
+                    yield fresh[0] if len(fresh) == 1 else b"".join(fresh)
         finally:
             channel.remove(subscriber)
 

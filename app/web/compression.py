@@ -126,11 +126,18 @@ class CompressionMiddleware:
         if scope["type"] != "http" or scope.get("method") == "HEAD":
             await self.app(scope, receive, send)
             return
-        accept = ""
+        accept_encoding = ""
         for key, value in scope.get("headers", []):
             if key == b"accept-encoding":
-                accept = value.decode("latin-1")
-        encoding = choose_encoding(accept) if accept else None
+                accept_encoding = value.decode("latin-1")
+            elif key == b"accept" and value.startswith(b"text/event-stream"):
+                # An EventSource: no wrapper at all on a path that carries every live message.
+                await self.app(scope, receive, send)
+                return
+        encoding = choose_encoding(accept_encoding) if accept_encoding else None
+        if encoding is None:
+            await self.app(scope, receive, send)
+            return
         await _Responder(self, scope, encoding, send).run(receive)
 
     def cached(self, key: tuple[str, str, str]) -> bytes | None:
@@ -149,11 +156,11 @@ class _Responder:
     """One response: decides at its start whether to pass through, compress whole or stream."""
 
     def __init__(
-        self, owner: CompressionMiddleware, scope: Scope, encoding: str | None, send: Send
+        self, owner: CompressionMiddleware, scope: Scope, encoding: str, send: Send
     ) -> None:
         self.owner = owner
         self.scope = scope
-        self.encoding = encoding or ""  # "" = the client takes no encoding we offer
+        self.encoding = encoding
         self.send = send
         self.start: Message = {}
         self.mode = "undecided"  # → "pass", "whole" or "stream"
@@ -212,8 +219,7 @@ class _Responder:
         elif compressible:
             headers["vary"] = "Accept-Encoding"
         if (
-            not self.encoding
-            or not compressible
+            not compressible
             or message["status"] != 200
             or "content-encoding" in headers
             or "content-range" in headers
