@@ -83,11 +83,10 @@ class Subscriber:
     async def take(self, timeout: float) -> list[Message] | None:
         """Everything queued once there is any; ``[]`` on timeout; ``None`` once closed."""
         if not self.pending and not self.closed:
-            try:
-                async with asyncio.timeout(timeout):
-                    await self._ready.wait()
-            except TimeoutError:
-                return []
+            # A timer handle, not asyncio.timeout(): this runs once per message per viewer.
+            timer = asyncio.get_running_loop().call_later(timeout, self._ready.set)
+            await self._ready.wait()
+            timer.cancel()
         self._ready.clear()
         if self.closed:
             return None
