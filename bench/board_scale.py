@@ -18,15 +18,18 @@ client on the other, and prints at each size:
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import statistics
 import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import brotli
 import httpx
 from servers import PASSWORD, machine, percentile, pin_client, staff_token, start_bare, start_fusen
 
@@ -57,12 +60,33 @@ def parse(html: str) -> Assets:
     return assets
 
 
-def wire_bytes(client: httpx.Client, url: str, encoding: str) -> tuple[int, httpx.Response]:
-    """Bytes of the body as sent, for an Accept-Encoding."""
+@dataclass
+class Fetched:
+    status_code: int
+    wire: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise SystemExit(f"HTTP {self.status_code}")
+
+
+def wire_bytes(client: httpx.Client, url: str, encoding: str) -> tuple[int, Fetched]:
+    """Bytes of the body as sent, for an Accept-Encoding, and the body decoded."""
     with client.stream("GET", url, headers={"Accept-Encoding": encoding}) as response:
         raw = b"".join(response.iter_raw())
-        response.read()
-    return len(raw), response
+        used = response.headers.get("content-encoding", "")
+        status = response.status_code
+    content = raw
+    if used == "gzip":
+        content = gzip.decompress(raw)
+    elif used == "br":
+        content = brotli.decompress(raw)
+    return len(raw), Fetched(status, len(raw), content)
 
 
 def page_figures(client: httpx.Client, url: str, runs: int = 5) -> dict | None:
