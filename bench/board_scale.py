@@ -89,7 +89,7 @@ def wire_bytes(client: httpx.Client, url: str, encoding: str) -> tuple[int, Fetc
     return len(raw), Fetched(status, len(raw), content)
 
 
-def page_figures(client: httpx.Client, url: str, runs: int = 5) -> dict | None:
+def page_figures(client: httpx.Client, url: str, runs: int = 3) -> dict | None:
     size, response = wire_bytes(client, url, "identity")
     if response.status_code == 404:
         return None
@@ -136,6 +136,12 @@ class StreamMeter:
             raise SystemExit(f"stream {url} did not open")
 
     def _run(self) -> None:
+        try:
+            self._read()
+        except httpx.HTTPError:
+            pass  # the server stopped at the end of the run
+
+    def _read(self) -> None:
         with self._client.stream(
             "GET", self._url, headers={"Accept-Encoding": "identity"}, timeout=None
         ) as response:
@@ -148,7 +154,7 @@ class StreamMeter:
                 if self._stop:
                     return
 
-    def settle(self, quiet: float = 0.4, limit: float = 10) -> None:
+    def settle(self, quiet: float = 0.5, limit: float = 180) -> None:
         """Wait until the stream has been quiet for ``quiet`` seconds after receiving bytes."""
         deadline = time.perf_counter() + limit
         while time.perf_counter() < deadline:
@@ -230,10 +236,12 @@ def run(sizes: list[int], posts: int) -> list[dict]:
             phone_page = page_figures(phone, f"/w/{workshop_id}/p")
             load = first_load(phone, f"/w/{workshop_id}/p")
             snapshot_ms = []
+            cpu_before = fusen.cpu_seconds()
             for _ in range(7):
                 started = time.perf_counter()
                 api.get(f"/api/v1/workshops/{workshop_id}").raise_for_status()
                 snapshot_ms.append((time.perf_counter() - started) * 1000)
+            snapshot_cpu = (fusen.cpu_seconds() - cpu_before) / 7 * 1000
 
             board_meter = StreamMeter(staff, f"{fusen.url}/w/{workshop_id}/board/stream")
             phone_meter = StreamMeter(phone, f"{fusen.url}/w/{workshop_id}/p/stream")
@@ -247,9 +255,14 @@ def run(sizes: list[int], posts: int) -> list[dict]:
             posted += 6
 
             fusen_ms, bare_ms = [], []
+            fusen_cpu = bare_cpu = 0.0
             for _ in range(posts):
+                before = fusen.cpu_seconds()
                 fusen_ms.append(post_fusen(api, workshop_id, posted))
+                fusen_cpu += fusen.cpu_seconds() - before
+                before = bare_server.cpu_seconds()
                 bare_ms.append(post_bare(bare, posted))
+                bare_cpu += bare_server.cpu_seconds() - before
                 posted += 1
             result = {
                 "notes": size,
@@ -262,6 +275,9 @@ def run(sizes: list[int], posts: int) -> list[dict]:
                 "board_bytes_per_note": board_event,
                 "phone_bytes_per_note": phone_event,
                 "snapshot_ms": statistics.median(snapshot_ms),
+                "snapshot_cpu_ms": snapshot_cpu,
+                "post_cpu_ms": fusen_cpu / posts * 1000,
+                "bare_cpu_ms": bare_cpu / posts * 1000,
                 "post_p50_ms": percentile(fusen_ms, 50),
                 "bare_p50_ms": percentile(bare_ms, 50),
                 "post_p90_ms": percentile(fusen_ms, 90),
@@ -299,11 +315,19 @@ def report(r: dict) -> None:
         f" bytes per note.created: board stream {r['board_bytes_per_note']:.0f}, "
         f"phone stream {r['phone_bytes_per_note']:.0f}"
     )
-    print(f" API snapshot: {r['snapshot_ms']:.0f} ms median")
+    print(
+        f" API snapshot: {r['snapshot_ms']:.0f} ms median, "
+        f"{r['snapshot_cpu_ms']:.0f} ms of server CPU each"
+    )
     print(
         f" POST note p50 {r['post_p50_ms']:.1f} ms vs bare insert {r['bare_p50_ms']:.1f} ms "
         f"= {r['post_p50_ms'] / r['bare_p50_ms']:.2f}x (p90 {r['post_p90_ms']:.1f} vs "
         f"{r['bare_p90_ms']:.1f} ms)",
+        flush=True,
+    )
+    print(
+        f" server CPU per POST: {r['post_cpu_ms']:.2f} ms vs bare {r['bare_cpu_ms']:.2f} ms "
+        f"= {r['post_cpu_ms'] / max(r['bare_cpu_ms'], 1e-9):.2f}x",
         flush=True,
     )
 
