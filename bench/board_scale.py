@@ -262,6 +262,7 @@ def run(sizes: list[int], posts: int) -> list[dict]:
                 bare_ms.append(post_bare(bare, posted))
                 bare_cpu += bare_server.cpu_seconds() - before
                 posted += 1
+            stream_notes = posted
             board_meter = StreamMeter(staff, f"{fusen.url}/w/{workshop_id}/board/stream")
             phone_meter = StreamMeter(phone, f"{fusen.url}/w/{workshop_id}/p/stream")
 
@@ -283,6 +284,7 @@ def run(sizes: list[int], posts: int) -> list[dict]:
                 if phone_page
                 else None,
                 "phone_first_load": load,
+                "stream_notes": stream_notes,
                 "board_bytes_per_note": board_event,
                 "phone_bytes_per_note": phone_event,
                 "snapshot_ms": statistics.median(snapshot_ms),
@@ -323,8 +325,8 @@ def report(r: dict) -> None:
         f"({kb(load['raw'])} uncompressed)"
     )
     print(
-        f" bytes per note.created: board stream {r['board_bytes_per_note']:.0f}, "
-        f"phone stream {r['phone_bytes_per_note']:.0f}"
+        f" bytes per note.created at {r['stream_notes']} notes: board stream "
+        f"{r['board_bytes_per_note']:.0f}, phone stream {r['phone_bytes_per_note']:.0f}"
     )
     print(
         f" API snapshot: {r['snapshot_ms']:.0f} ms median, "
