@@ -42,35 +42,11 @@ def token_for(secret_key: str, seed: str) -> str:
 
 
 def request_token(request: Request) -> str:
-    """The token for this browser, or "" where no request is at hand (live fragments).
-
-    Masked afresh on every use: pages are served compressed, and a token that repeats byte
-    for byte in every page beside text an attacker can post (a note) could be read out of
-    the compressed sizes (BREACH). ``protect`` takes it masked or not.
-    """
+    """The token for this browser, or "" where no request is at hand (live fragments)."""
     seed = request.scope.get(SCOPE_KEY)
     if not seed:
         return ""
-    return mask(token_for(request.app.state.settings.secret_key, seed))
-
-
-def mask(token: str) -> str:
-    """A one-time pad, then the token XORed with it, both in hex."""
-    raw = bytes.fromhex(token)
-    pad = secrets.token_bytes(len(raw))
-    return (pad + bytes(a ^ b for a, b in zip(raw, pad, strict=True))).hex()
-
-
-def unmask(sent: str) -> str:
-    """The token inside a masked one; anything else is returned as it came."""
-    if len(sent) != 128:
-        return sent
-    try:
-        raw = bytes.fromhex(sent)
-    except ValueError:
-        return sent
-    pad, body = raw[:32], raw[32:]
-    return bytes(a ^ b for a, b in zip(body, pad, strict=True)).hex()
+    return token_for(request.app.state.settings.secret_key, seed)
 
 
 class CsrfCookieMiddleware:
@@ -146,7 +122,6 @@ async def protect(request: Request) -> None:
             form = await request.form()
             value = form.get(FIELD)
             sent = value if isinstance(value, str) else ""
-    sent = unmask(sent)
     expected = token_for(request.app.state.settings.secret_key, seed) if seed else ""
     if not seed or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(
