@@ -23,6 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
 from app.settings import ROOT
@@ -80,20 +81,25 @@ class Database:
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self.after_commit: list[Callable[[Session], None]] = []
         self.after_rollback: list[Callable[[Session], None]] = []
+        # Hooks are attached once to the factory, not to every session: listening per
+        # session cost more than a note's INSERT.
+        self._sessions = sessionmaker(class_=Session, expire_on_commit=False)
+        event.listen(self._sessions, "after_commit", self._run_after_commit)
+        event.listen(self._sessions, "after_rollback", self._run_after_rollback)
 
     def read_session(self) -> Session:
-        return self._session(self.engine)
+        return self._sessions(bind=self.engine)
 
     def write_session(self) -> Session:
-        return self._session(self._write_engine)
+        return self._sessions(bind=self._write_engine)
 
-    def _session(self, bind: Engine) -> Session:
-        session = Session(bind, expire_on_commit=False)
+    def _run_after_commit(self, session: Session) -> None:
         for hook in self.after_commit:
-            event.listen(session, "after_commit", hook)
+            hook(session)
+
+    def _run_after_rollback(self, session: Session) -> None:
         for hook in self.after_rollback:
-            event.listen(session, "after_rollback", hook)
-        return session
+            hook(session)
 
     def migrate(self, then: Callable[[Session], T] | None = None) -> T | None:
         """Bring the schema to the newest revision under the migration lock; safe on every start.

@@ -14,7 +14,6 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -45,10 +44,12 @@ from app.web import (
     wall,
 )
 from app.web.body_limit import BodyLimitMiddleware
+from app.web.compression import CompressionMiddleware
 from app.web.deps import JoinRequired, LoginRequired
 from app.web.fragments import FragmentRenderer
 from app.web.lifecycle import Lifecycle, LifecycleMiddleware
 from app.web.pages import render, render_error
+from app.web.static_files import VersionedStaticFiles
 
 log = logging.getLogger("fusen")
 
@@ -253,7 +254,7 @@ def create_app(settings: Settings | None = None, *, wait_until_ready: bool = Tru
     app.include_router(search_pages.api_router)
     app.include_router(series_pages.router)
     app.include_router(theme_pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     app.add_middleware(csrf.CsrfCookieMiddleware)
     from app.exports import archive
@@ -277,6 +278,7 @@ def create_app(settings: Settings | None = None, *, wait_until_ready: bool = Tru
     app.add_middleware(LifecycleMiddleware, lifecycle=lifecycle)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
+    app.add_middleware(CompressionMiddleware)
     return app
 
 

@@ -19,7 +19,8 @@ STATIC_DIR = ROOT / "static"
 
 
 @lru_cache(maxsize=256)
-def _static_version(path: str) -> str:
+def static_version(path: str) -> str:
+    """The first ten hex digits of the file's SHA-256: the ``v`` of its URL."""
     try:
         return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
     except OSError:
@@ -28,7 +29,7 @@ def _static_version(path: str) -> str:
 
 def static_url(path: str) -> str:
     """Cache-busting static URL, so phones never keep a stale script after an upgrade."""
-    return f"/static/{path}?v={_static_version(path)}"
+    return f"/static/{path}?v={static_version(path)}"
 
 
 def make_environment(router: Router, *, timezone: str = "Asia/Tokyo") -> Environment:

@@ -1,177 +1,271 @@
-"""Fan-out latency: N open event streams, M notes posted; how long until every viewer has each note.
+"""Fan-out: Fusen's event streams beside a bare Starlette broadcast, in the same run.
 
-Starts the real server (uvicorn, SQLite, in-process bus) in a subprocess on a free loopback port,
-opens N API event streams, posts M notes one after another and prints latency percentiles from
-the moment each POST was sent to the moment each viewer received the event (so the figure
-includes the write itself). The client runs in one Python process and is itself a bottleneck
-at a few thousand messages a second: the figures are an upper bound on the server's latency.
+For each number of listeners, each server in turn (uvicorn on one core, this client on the
+other): open N event streams, then
 
-    .venv/bin/python bench/fanout.py --viewers 300 --notes 50
+- **paced**: post notes at 20 a second; latency from sending the POST to each listener
+  receiving the note (so Fusen's figure includes its durable SQLite write; the bare broadcast
+  writes nothing), p50/p99/max;
+- **saturated**: post notes as fast as a few concurrent posters can; deliveries per second
+  (listeners × notes ÷ time from the first POST to the last delivery) and the server's CPU
+  time per delivery, read from /proc, which does not depend on how fast this client is;
+- every delivery is counted (a missing one fails the run), and the server's RSS growth per
+  open stream is printed.
+
+The client reads raw sockets and only scans for note ids, so that it stays cheaper than the
+servers it measures. Fusen streams are API streams (JSON), rendered once per event.
+
+    .venv/bin/python bench/fanout.py --listeners 200 1000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
-import socket
+import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from servers import Server, machine, percentile, pin_client, staff_token, start_bare, start_fusen
 
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "bench-password-123"  # noqa: S105  (a throw-away server on loopback)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+MARKER = b'"note":{"id":"'
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "FUSEN_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
-        "FUSEN_ADMIN_PASSWORD": PASSWORD,
-        "FUSEN_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
-    }
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--timeout-graceful-shutdown",
-            "1",
-        ],
-        cwd=ROOT,
-        env=env,
+@dataclass
+class Listener:
+    received: dict[str, float] = field(default_factory=dict)
+    opened: bool = False
+    bytes: int = 0
+
+
+@dataclass
+class Target:
+    """How to stream from and post to one server."""
+
+    server: Server
+    stream_path: str
+    post_path: str
+    headers: dict[str, str]
+    body: dict
+
+
+async def listen(host: str, port: int, path: str, headers: dict, me: Listener, ready) -> None:
+    reader, writer = await asyncio.open_connection(host, port, limit=1 << 20)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n{extra}\r\n".encode()
     )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise SystemExit("server did not start")
-
-
-async def viewer(
-    client: httpx.AsyncClient,
-    url: str,
-    token: str,
-    expected: int,
-    received: dict[str, float],
-    opened: asyncio.Event,
-    counter: list[int],
-    total: int,
-) -> None:
-    async with client.stream("GET", url, params={"token": token}) as response:
-        async for line in response.aiter_lines():
-            if line.startswith("retry:"):
-                counter[0] += 1
-                if counter[0] == total:
-                    opened.set()
-            elif line.startswith("data: ") and '"note"' in line:
-                note_id = line.split('"id":"', 1)[1].split('"', 1)[0]
-                received[note_id] = time.perf_counter()
-                if len(received) == expected:
-                    return
-
-
-async def run(viewers: int, notes: int, interval: float) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="fusen-bench-"))
-    process, url = start_server(workdir)
+    await writer.drain()
+    await reader.readuntil(b"\r\n\r\n")
+    tail = b""
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=60) as api:
-            token = (
-                await api.post("/api/v1/token", data={"username": "admin", "password": PASSWORD})
-            ).json()["access_token"]
-            auth = {"Authorization": f"Bearer {token}"}
-            created = (
-                await api.post(
-                    "/api/v1/workshops",
-                    headers=auth,
-                    json={
-                        "title": "bench",
-                        "format": "kpt",
-                        "groups": [f"{n}G" for n in range(1, 11)],
-                    },
-                )
-            ).json()
-            await api.put(
-                f"/api/v1/workshops/{created['id']}/current-stage",
-                headers=auth,
-                json={"stage": "keep"},
-            )
-            stream_url = f"{url}/api/v1/workshops/{created['id']}/events"
-            limits = httpx.Limits(max_connections=viewers + 10)
-            async with httpx.AsyncClient(timeout=120, limits=limits) as streams:
-                opened = asyncio.Event()
-                counter = [0]
-                inboxes: list[dict[str, float]] = [{} for _ in range(viewers)]
-                tasks = [
-                    asyncio.create_task(
-                        viewer(streams, stream_url, token, notes, inbox, opened, counter, viewers)
-                    )
-                    for inbox in inboxes
-                ]
-                await asyncio.wait_for(opened.wait(), 60)
-                posted: dict[str, float] = {}
-                started = time.perf_counter()
-                for n in range(notes):
-                    sent = time.perf_counter()
-                    response = await api.post(
-                        f"/api/v1/workshops/{created['id']}/notes",
-                        headers=auth,
-                        json={"stage": "keep", "text": f"付箋 {n}", "group": f"{n % 10 + 1}G"},
-                    )
-                    posted[response.json()["id"]] = sent
-                    await asyncio.sleep(interval)
-                await asyncio.wait_for(asyncio.gather(*tasks), 120)
-                elapsed = time.perf_counter() - started
-        latencies = sorted(
-            (inbox[note_id] - posted[note_id]) * 1000 for inbox in inboxes for note_id in inbox
-        )
-        delivered = len(latencies)
-
-        def pct(p: float) -> float:
-            return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
-
-        print(f"viewers={viewers} notes={notes} delivered={delivered}/{viewers * notes}")
-        print(
-            f"latency ms: p50={pct(50):.1f} p95={pct(95):.1f} p99={pct(99):.1f} "
-            f"max={latencies[-1]:.1f} mean={statistics.fmean(latencies):.1f}"
-        )
-        print(f"throughput: {delivered / elapsed:.0f} messages/s over {elapsed:.2f} s")
+        while True:
+            chunk = await reader.read(1 << 16)
+            if not chunk:
+                return
+            now = time.perf_counter()
+            me.bytes += len(chunk)
+            data = tail + chunk
+            if not me.opened and b"retry:" in data:
+                me.opened = True
+                ready()
+            start = 0
+            while True:
+                at = data.find(MARKER, start)
+                if at < 0 or at + len(MARKER) + 36 > len(data):
+                    break
+                note_id = data[at + len(MARKER) : at + len(MARKER) + 36].decode()
+                me.received.setdefault(note_id, now)
+                start = at + len(MARKER) + 36
+            tail = data[max(start, len(data) - len(MARKER) - 36) :]
     finally:
-        process.terminate()
-        process.wait(10)
-        shutil.rmtree(workdir, ignore_errors=True)
+        writer.close()
+
+
+async def measure(target: Target, listeners: int, paced: int, rate: float, burst: int) -> dict:
+    server = target.server
+    host, port = "127.0.0.1", server.port
+    rss_before = server.rss_kb()
+    opened = asyncio.Event()
+    count = [0]
+
+    def ready() -> None:
+        count[0] += 1
+        if count[0] == listeners:
+            opened.set()
+
+    states = [Listener() for _ in range(listeners)]
+    tasks = []
+    for state in states:
+        tasks.append(
+            asyncio.create_task(
+                listen(host, port, target.stream_path, target.headers, state, ready)
+            )
+        )
+        if len(tasks) % 50 == 0:
+            await asyncio.sleep(0.05)  # do not flood the accept queue
+    await asyncio.wait_for(opened.wait(), 120)
+    await asyncio.sleep(0.5)
+    rss_per_stream = (server.rss_kb() - rss_before) / listeners
+
+    limits = httpx.Limits(max_connections=8)
+    async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as api:
+
+        async def post(n: int) -> tuple[str, float]:
+            note_id = str(uuid.uuid4())
+            body = {**target.body, "text": f"付箋 {n}", "id": note_id}
+            if "group" in body:
+                body["group"] = f"{n % 10 + 1}G"
+            sent = time.perf_counter()
+            response = await api.post(target.post_path, headers=target.headers, json=body)
+            response.raise_for_status()
+            return note_id, sent
+
+        async def delivered(ids: list[str], timeout: float = 120) -> float:
+            deadline = time.perf_counter() + timeout
+            while time.perf_counter() < deadline:
+                if all(all(i in s.received for i in ids) for s in states):
+                    return max(s.received[i] for s in states for i in ids)
+                await asyncio.sleep(0.02)
+            missing = sum(1 for s in states for i in ids if i not in s.received)
+            raise SystemExit(f"{server.name}: {missing} deliveries missing")
+
+        # Paced: one note every 1/rate seconds, on a schedule (a slow POST does not shift it).
+        sent_at: dict[str, float] = {}
+        started = time.perf_counter()
+        pending = []
+        for n in range(paced):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            pending.append(asyncio.create_task(post(n)))
+        for note_id, sent in await asyncio.gather(*pending):
+            sent_at[note_id] = sent
+        await delivered(list(sent_at))
+        latencies = [(s.received[i] - sent) * 1000 for s in states for i, sent in sent_at.items()]
+
+        # Saturated: four posters back to back.
+        cpu_before = server.cpu_seconds()
+        first = time.perf_counter()
+        ids: list[str] = []
+
+        async def poster(k: int) -> None:
+            for n in range(k, burst, 4):
+                note_id, _ = await post(paced + n)
+                ids.append(note_id)
+
+        await asyncio.gather(*(poster(k) for k in range(4)))
+        last = await delivered(ids)
+        cpu = server.cpu_seconds() - cpu_before
+
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    total = listeners * burst
+    return {
+        "server": server.name,
+        "listeners": listeners,
+        "paced_delivered": len(latencies),
+        "paced_expected": listeners * paced,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+        "max": max(latencies),
+        "mean": statistics.fmean(latencies),
+        "deliveries": total,
+        "deliveries_per_s": total / (last - first),
+        "cpu_us_per_delivery": cpu / total * 1e6,
+        "rss_kb_per_stream": rss_per_stream,
+    }
+
+
+async def fusen_target(server: Server) -> Target:
+    token = staff_token(server.url)
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as api:
+        created = (
+            await api.post(
+                "/api/v1/workshops",
+                headers=auth,
+                json={"title": "bench", "format": "kpt", "groups": [f"{n}G" for n in range(1, 11)]},
+            )
+        ).json()
+        await api.put(
+            f"/api/v1/workshops/{created['id']}/current-stage", headers=auth, json={"stage": "keep"}
+        )
+    return Target(
+        server=server,
+        stream_path=f"/api/v1/workshops/{created['id']}/events",
+        post_path=f"/api/v1/workshops/{created['id']}/notes",
+        headers=auth,
+        body={"stage": "keep", "group": "1G"},
+    )
+
+
+def bare_target(server: Server) -> Target:
+    return Target(
+        server=server,
+        stream_path="/events",
+        post_path="/notes",
+        headers={},
+        body={"stage": "keep", "group": "1G"},
+    )
+
+
+async def run(counts: list[int], paced: int, rate: float, burst: int) -> list[dict]:
+    placement = pin_client()
+    print(f"machine: {machine()}\n{placement}")
+    results = []
+    for listeners in counts:
+        for kind in ("fusen", "bare"):
+            workdir = Path(tempfile.mkdtemp(prefix="fusen-fanout-"))
+            server = (
+                start_fusen(workdir, FUSEN_NOTES_BURST="100000")
+                if kind == "fusen"
+                else start_bare(workdir, "broadcast_app")
+            )
+            try:
+                target = await fusen_target(server) if kind == "fusen" else bare_target(server)
+                result = await measure(target, listeners, paced, rate, burst)
+            finally:
+                server.stop()
+            results.append(result)
+            print(
+                f"{result['server']:>14} listeners={listeners:>5} "
+                f"paced {result['paced_delivered']}/{result['paced_expected']} "
+                f"p50={result['p50']:.1f} p99={result['p99']:.1f} max={result['max']:.1f} ms | "
+                f"saturated {result['deliveries']} deliveries "
+                f"{result['deliveries_per_s']:.0f}/s "
+                f"{result['cpu_us_per_delivery']:.1f} µs CPU each | "
+                f"RSS {result['rss_kb_per_stream']:.1f} KB/stream",
+                flush=True,
+            )
+        fusen, bare = results[-2], results[-1]
+        print(
+            f"{'ratio':>14} listeners={listeners:>5} deliveries/s fusen/bare = "
+            f"{fusen['deliveries_per_s'] / bare['deliveries_per_s']:.2f}, "
+            f"CPU per delivery bare/fusen = "
+            f"{bare['cpu_us_per_delivery'] / fusen['cpu_us_per_delivery']:.2f}",
+            flush=True,
+        )
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--viewers", type=int, default=300)
-    parser.add_argument("--notes", type=int, default=50)
-    parser.add_argument("--interval", type=float, default=0.05, help="seconds between posts")
+    parser.add_argument("--listeners", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--paced", type=int, default=100, help="notes posted at --rate")
+    parser.add_argument("--rate", type=float, default=20.0, help="notes per second, paced")
+    parser.add_argument("--burst", type=int, default=100, help="notes posted back to back")
+    parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    asyncio.run(run(args.viewers, args.notes, args.interval))
+    results = asyncio.run(run(args.listeners, args.paced, args.rate, args.burst))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -67,7 +67,9 @@ def board(session: Session, workshop: Workshop, *, group_id: int | None = None) 
     elif current.kind == "feedback":
         state.feedback_count = len(records.feedback_of(session, workshop.id))
     shown = [g for g in groups if group_id is None or g.id == group_id]
-    notes = notes_domain.live_notes(session, workshop_id=workshop.id, stage_id=current.id)
+    notes = notes_domain.live_notes(
+        session, workshop_id=workshop.id, stage_id=current.id, group_id=group_id
+    )
     state.authors = authors_of(session, notes)
     for group in shown:
         state.columns.append(
@@ -87,15 +89,22 @@ def authors_of(session: Session, notes: Sequence[Note]) -> dict[str, Participant
 
 def snapshot(session: Session, workshop: Workshop) -> dict[str, Any]:
     """Everything the API returns for a workshop; ``last_seq`` says where to resume the stream."""
+    return snapshot_and_notes(session, workshop)[0]
+
+
+def snapshot_and_notes(
+    session: Session, workshop: Workshop
+) -> tuple[dict[str, Any], Sequence[Any]]:
+    """The snapshot, and the note rows it was made from, for callers that add to it."""
     # Read first: whatever is read after it is at least this new, so data-seq never overstates.
     seq = events.last_seq(session, workshop.id)
     stages = workshops.stages_of(session, workshop.id)
     groups = workshops.groups_of(session, workshop.id)
-    notes = notes_domain.live_notes(session, workshop_id=workshop.id)
+    notes = notes_domain.live_note_rows(session, workshop_id=workshop.id)
     authors = authors_of(session, notes)
     stage_by_id = {stage.id: stage for stage in stages}
     group_by_id = {group.id: group for group in groups}
-    return {
+    data = {
         "id": workshop.id,
         "title": workshop.title,
         "date": workshop.date,
@@ -127,3 +136,4 @@ def snapshot(session: Session, workshop: Workshop) -> dict[str, Any]:
         "participant_count": workshops.participant_count(session, workshop.id),
         "last_seq": seq,
     }
+    return data, notes

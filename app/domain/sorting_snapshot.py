@@ -23,16 +23,15 @@ from app.domain import (
     votes,
     workshops,
 )
-from app.domain import notes as notes_domain
 from app.domain.notes import Actor
 from app.models import Workshop
 
 
 def snapshot(session: Session, workshop: Workshop, actor: Actor) -> dict[str, Any]:
-    data = boards.snapshot(session, workshop)
+    data, rows = boards.snapshot_and_notes(session, workshop)
     stages = {s.id: s for s in workshops.stages_of(session, workshop.id)}
     groups = {g.id: g for g in workshops.groups_of(session, workshop.id)}
-    by_id = {n.id: n for n in notes_domain.live_notes(session, workshop_id=workshop.id)}
+    by_id = {n.id: n for n in rows}
     secrets = reveal.secrets_of(session, workshop.id)
     participant = actor.participant
     shown = []

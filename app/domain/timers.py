@@ -68,6 +68,10 @@ def time_is_up(control: StageControl, now: datetime | None = None) -> bool:
 
 def require_time_left(session: Session, stage: Stage) -> None:
     """Refuse a post once a locking timer reached zero."""
-    control = session.get(StageControl, stage.id)
+    refuse_when_time_is_up(session.get(StageControl, stage.id))
+
+
+def refuse_when_time_is_up(control: StageControl | None) -> None:
+    """The same check, for a caller that read the stage's controls already."""
     if control is not None and control.timer_locks and time_is_up(control):
         raise Conflict(N_("Time is up: posting in this stage has closed."))

@@ -144,11 +144,16 @@ class WorkshopEnded(NotFound):
 def lock_open(session: Session, workshop: Workshop) -> Workshop:
     """Take the workshop's row lock for a change; a closed workshop takes no more changes."""
     locked = events.lock_workshop(session, workshop.id)
-    if locked.status == "closed":
+    refuse_if_closed(locked.status)
+    return locked
+
+
+def refuse_if_closed(status: str) -> None:
+    """A closed workshop takes no more changes (``status`` read under the row lock)."""
+    if status == "closed":
         raise Conflict(
             N_("This workshop is closed: nothing can be posted, joined or rearranged any more.")
         )
-    return locked
 
 
 def by_join_code(session: Session, raw_code: str) -> Workshop:

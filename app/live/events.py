@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.models import Event, Workshop
+from app.models import Event, Workshop, utcnow
 
 PENDING_KEY = "fusen_pending_events"
 
@@ -20,6 +20,8 @@ NOTE_DELETED = "note.deleted"
 STAGE_CHANGED = "stage.changed"
 PARTICIPANT_JOINED = "participant.joined"
 RESET = "reset"
+
+EVENT_INSERT = Event.__table__.insert()  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -36,26 +38,67 @@ def lock_workshop(session: Session, workshop_id: int) -> Workshop:
     return session.exec(statement).one()
 
 
-def append(session: Session, *, workshop_id: int, type: str, payload: dict[str, Any]) -> Event:
-    """Append one event; its seq comes from under the workshop row lock: order = commit order."""
+@dataclass(frozen=True)
+class Appended:
+    """The event just written: its seq orders whatever the change created."""
+
+    workshop_id: int
+    seq: int
+    type: str
+
+
+class Reserved(NamedTuple):
+    """A seq taken under the workshop row lock, with the workshop's status as of that lock."""
+
+    seq: int
+    status: str
+
+
+def reserve_seq(session: Session, workshop_id: int) -> Reserved:
+    """Take the workshop row lock and the next seq in one statement, before any check.
+
+    A write that reserves first needs no separate lock: the UPDATE holds the row until commit
+    (PostgreSQL), and SQLite write transactions already hold the database (BEGIN IMMEDIATE).
+    A refused write rolls back, and its seq with it.
+    """
     statement = (
         update(Workshop)
         .where(col(Workshop.id) == workshop_id)
         .values(last_seq=col(Workshop.last_seq) + 1)
-        .returning(col(Workshop.last_seq))
+        .returning(col(Workshop.last_seq), col(Workshop.status))
         .execution_options(synchronize_session=False)
     )
-    seq = session.execute(statement).scalar_one()
-    event = Event(
-        workshop_id=workshop_id,
-        seq=seq,
-        type=type,
-        payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+    seq, status = session.execute(statement).one()
+    return Reserved(seq=seq, status=status)
+
+
+def append(
+    session: Session,
+    *,
+    workshop_id: int,
+    type: str,
+    payload: dict[str, Any],
+    seq: int | None = None,
+) -> Appended:
+    """Append one event; its seq comes from under the workshop row lock: order = commit order.
+
+    ``seq`` is one already taken with ``reserve_seq`` in this transaction. The row goes in with
+    a plain INSERT: nothing reads the event back through the session.
+    """
+    if seq is None:
+        seq = reserve_seq(session, workshop_id).seq
+    session.execute(
+        EVENT_INSERT,
+        {
+            "workshop_id": workshop_id,
+            "seq": seq,
+            "type": type,
+            "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            "created_at": utcnow(),
+        },
     )
-    session.add(event)
-    session.flush()
     session.info.setdefault(PENDING_KEY, []).append(Wakeup(workshop_id, seq))
-    return event
+    return Appended(workshop_id, seq, type)
 
 
 def append_many(

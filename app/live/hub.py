@@ -20,7 +20,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
@@ -80,28 +80,55 @@ def encode(*, seq: int | None, event: str, data: str) -> bytes:
     return ("\n".join(lines) + "\n\n").encode()
 
 
-@dataclass(eq=False)
 class Subscriber:
-    audience: Audience
-    grant: Grant | None = None
-    queue: asyncio.Queue[Message | None] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
-    )
+    """One open stream: messages waiting to be written, and a flag its writer sleeps on.
+
+    A plain list and an ``asyncio.Event`` rather than an ``asyncio.Queue``: the channel hands
+    each message to hundreds of subscribers in a loop, and the writer takes everything that
+    piled up since it last woke in one go, so a burst costs one socket write per viewer.
+    ``grant`` is what the stream was authorised with, checked again while it is open.
+    """
+
+    __slots__ = ("audience", "grant", "pending", "closed", "_ready")
+
+    def __init__(self, audience: Audience, grant: Grant | None = None) -> None:
+        self.audience = audience
+        self.grant = grant
+        self.pending: list[Message] = []
+        self.closed = False
+        self._ready = asyncio.Event()
 
     def offer(self, message: Message) -> bool:
         """Queue a message; a viewer that fell this far behind is cut off and reconnects."""
-        try:
-            self.queue.put_nowait(message)
-            return True
-        except asyncio.QueueFull:
+        if self.closed:
+            return False
+        if len(self.pending) >= QUEUE_LIMIT:
             self.close()
             return False
+        self.pending.append(message)
+        self._ready.set()
+        return True
 
-    def close(self) -> None:
-        with contextlib.suppress(asyncio.QueueEmpty):
-            while self.queue.full():
-                self.queue.get_nowait()
-        self.queue.put_nowait(None)
+    def close(self, *, after_pending: bool = False) -> None:
+        """End the stream; ``after_pending`` lets what is already queued go out first (a
+        closed workshop's phones see the closing before their stream ends)."""
+        self.closed = True
+        if not after_pending:
+            self.pending.clear()
+        self._ready.set()
+
+    async def take(self, timeout: float) -> list[Message] | None:
+        """Everything queued once there is any; ``[]`` on timeout; ``None`` once closed."""
+        if not self.pending and not self.closed:
+            # A timer handle, not asyncio.timeout(): this runs once per message per viewer.
+            timer = asyncio.get_running_loop().call_later(timeout, self._ready.set)
+            await self._ready.wait()
+            timer.cancel()
+        self._ready.clear()
+        if self.pending:
+            taken, self.pending = self.pending, []
+            return taken
+        return None if self.closed else []
 
 
 class Channel:
@@ -178,7 +205,7 @@ class Channel:
         await self._deliver()
         for subscriber in watching:
             if subscriber.grant not in valid:
-                subscriber.close()
+                subscriber.close(after_pending=True)
 
     def _still_valid(self, grants: set[Grant]) -> set[Grant]:
         assert self.hub.recheck is not None  # noqa: S101  (checked by the caller)
@@ -323,17 +350,19 @@ class Hub:
                 if data:
                     yield data
             while True:
-                try:
-                    message = await asyncio.wait_for(subscriber.queue.get(), heartbeat)
-                except TimeoutError:
+                taken = await subscriber.take(heartbeat)
+                if taken is None:
+                    return
+                if not taken:
                     yield b": ping\n\n"
                     continue
-                if message is None:
-                    return
-                seq, data = message
-                if seq > floor:
-                    floor = seq
-                    yield data
+                fresh = []
+                for seq, data in taken:
+                    if seq > floor:
+                        floor = seq
+                        fresh.append(data)
+                if fresh:
+                    yield fresh[0] if len(fresh) == 1 else b"".join(fresh)
         finally:
             self._release(channel, subscriber)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -24,8 +24,12 @@ def participant_cookie(workshop_id: int) -> str:
     return f"fusen_p{workshop_id}"
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; writes take the database's write lock from their first statement."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; writes take the database's write lock from their first statement.
+
+    Async, though the session is used from worker threads: making one does no I/O, and a sync
+    generator dependency costs two thread hand-offs per request (enter and exit).
+    """
     db = request.app.state.db
     session = db.read_session() if request.method in SAFE_METHODS else db.write_session()
     try:
@@ -140,7 +144,10 @@ class WorkshopActor:
     actor: Actor
 
 
-def api_workshop_actor(workshop: WorkshopDep, actor: ApiActorDep) -> WorkshopActor:
+def api_workshop_actor(workshop_id: int, request: Request, session: SessionDep) -> WorkshopActor:
+    """The workshop and who asks, in one dependency: each sync dependency is a thread hop."""
+    workshop = get_workshop(workshop_id, session)
+    actor = resolve_token(request, session, _bearer(request))
     require_member(actor, workshop)
     return WorkshopActor(workshop=workshop, actor=actor)
 

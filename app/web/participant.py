@@ -214,15 +214,18 @@ def _after_change(
 ) -> Response:
     if not is_htmx(request):
         return RedirectResponse(_home(request, workshop), 303)
-    state = boards.board(session, workshop, group_id=participant.group_id)
-    return render(
-        request,
-        "participant/_notes.html",
-        state=state,
-        column=state.column(participant.group_id),
-        seq=state.seq,
-        oob=False,
-    )
+    # The write is committed: read the answer in a read transaction, so that drawing the list
+    # never holds the write lock another phone's post is waiting for.
+    with request.app.state.db.read_session() as reader:
+        state = boards.board(reader, workshop, group_id=participant.group_id)
+        return render(
+            request,
+            "participant/_notes.html",
+            state=state,
+            column=state.column(participant.group_id),
+            seq=state.seq,
+            oob=False,
+        )
 
 
 def _phone_error(

@@ -166,36 +166,6 @@
     if (window.htmx && el.form) window.htmx.trigger(el.form, "submit");
   });
 
-  // ---- Countdown -------------------------------------------------------------------------
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-  function tick() {
-    var el = document.getElementById("timer");
-    if (!el) return;
-    var ends = el.getAttribute("data-ends-at");
-    var button = document.getElementById("post-submit");
-    if (!ends) {
-      el.textContent = "";
-      el.className = "timer";
-      return;
-    }
-    if (el._fusenFor !== ends) {
-      // The server's clock is the truth; a phone's own clock may be minutes off.
-      el._fusenOffset = Date.parse(el.getAttribute("data-now")) - Date.now();
-      el._fusenFor = ends;
-    }
-    var left = Math.round((Date.parse(ends) - (Date.now() + el._fusenOffset)) / 1000);
-    if (left <= 0) {
-      el.textContent = el.getAttribute("data-label-up");
-      el.className = "timer up";
-      if (button && el.getAttribute("data-lock") === "1") button.disabled = true;
-    } else {
-      el.textContent = el.getAttribute("data-label-left") + " " +
-        Math.floor(left / 60) + ":" + pad(left % 60);
-      el.className = "timer running" + (left <= 60 ? " soon" : "");
-    }
-  }
-  window.setInterval(tick, 1000);
-
   // ---- One menu for every card -------------------------------------------------------------
   // A card's "Sort…" link is a page of its own without JavaScript; here it opens the page's
   // one dialog with that page's menu, fetched when opened.
@@ -243,9 +213,11 @@
     });
   }, true);
 
-  function after() { init(document); tick(); }
+  function after() { init(document); }
   document.addEventListener("htmx:afterSettle", after);
   document.addEventListener("htmx:oobAfterSwap", after);
   document.addEventListener("fusen:patched", after);
-  document.addEventListener("DOMContentLoaded", after);
+  // A phone that became its group's recorder loads this script after the page did.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", after);
+  else after();
 })();
