@@ -84,7 +84,7 @@ def board_archive(
     return {
         "kind": "fusen-workshop-archive",
         "version": 1,
-        "workshop": {"title": "地域福祉ワークショップ", "current_stage": current},
+        "workshop": {"title": "地域福祉ワークショップ", "status": "live", "current_stage": current},
         "stages": stages,
         "groups": names,
         "notes": notes,

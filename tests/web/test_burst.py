@@ -74,7 +74,9 @@ def test_a_room_joining_and_loading_at_once_gets_no_server_error(live_server: Li
 def test_the_same_burst_on_postgresql(server_factory, postgres_database):
     from app.db import Database
 
-    Database(postgres_database).migrate()
+    database = Database(postgres_database)
+    database.migrate()
+    database.dispose()
     _assert_burst_answered(server_factory(database_url=postgres_database))
 
 

@@ -12,11 +12,12 @@ from sqlalchemy import event
 from tests.factories import bearer, form_post, join, post_note
 from tests.sorting_factories import running_workshop
 
-# BEGIN, workshop, who posts, (client id already used?), seq UPDATE, stage+controls+group,
+# BEGIN, workshop, who posts, (client id already used?), seq UPDATE (with the closed check),
+# stage+controls+group, the caps (three counts and the workshop's own cap in one SELECT),
 # INSERT note, INSERT event.
-API_POST_STATEMENTS = 8
+API_POST_STATEMENTS = 9
 # The phone form also reads its CSRF-checked participant cookie the same way.
-PHONE_POST_WRITE_STATEMENTS = 8
+PHONE_POST_WRITE_STATEMENTS = 9
 
 
 @contextmanager
