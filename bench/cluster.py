@@ -205,6 +205,8 @@ def run(processes: int, args, workdir: Path, base_url: str, redis_url: str) -> d
         "FUSEN_ADMIN_PASSWORD": PASSWORD,
         "FUSEN_NOTES_BURST": "100000",
         "FUSEN_LOGIN_FAILURES_BURST": "100",
+        # Every viewer shares one staff token; the per-token cap is for one person's tabs.
+        "FUSEN_STREAMS_PER_TOKEN": "100000",
     }
     apps = [
         start_fusen(free_port(), env, workdir / f"app-{processes}-{n}.log")

@@ -105,6 +105,9 @@ def start_fusen(workdir: Path, **extra_env: str) -> Server:
         "FUSEN_ADMIN_PASSWORD": PASSWORD,
         "FUSEN_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
         "FUSEN_SSE_HEARTBEAT_SECONDS": "60",
+        # Listeners share a token; the per-token and per-process caps are not what is measured.
+        "FUSEN_STREAMS_PER_TOKEN": "100000",
+        "FUSEN_STREAMS_PER_PROCESS": "100000",
         **extra_env,
     }
     return start("fusen", "app.main:app", env, log=workdir / "fusen.log")

@@ -66,6 +66,8 @@ def test_sigterm_with_200_streams_exits_in_time_and_streams_resume_elsewhere(
         FUSEN_BUS_URL=redis_url,
         FUSEN_REDIS_PREFIX=f"test-{uuid.uuid4().hex}",
         FUSEN_NOTES_BURST="1000",
+        # The 200 viewers share one staff token; the per-token cap is for one person's tabs.
+        FUSEN_STREAMS_PER_TOKEN="1000",
     )
     stopping = start_fusen(free_port(), env, tmp_path / "stopping.log")
     staying = start_fusen(free_port(), env, tmp_path / "staying.log")

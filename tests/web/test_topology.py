@@ -81,6 +81,8 @@ def proxy_and_two_apps(postgres_database, redis_url, tmp_path):
         "FUSEN_SECRET_KEY": SECRET_KEY,
         "FUSEN_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "FUSEN_NOTES_BURST": "1000",
+        # The 100 viewers share one staff token; the per-token cap is for one person's tabs.
+        "FUSEN_STREAMS_PER_TOKEN": "1000",
     }
     apps = [start_fusen(free_port(), env, tmp_path / f"app-{n}.log") for n in range(2)]
     port = free_port()
