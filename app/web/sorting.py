@@ -507,6 +507,7 @@ def note_menu(
         state=state,
         note=note,
         stage=stage,
+        sortable=stage_states.can_sort(session, stage),
         layout=layout,
         candidates=others,
         suggested={n.id for n in suggested},

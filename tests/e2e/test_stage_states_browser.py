@@ -59,10 +59,11 @@ def test_facilitator_clusters_a_note_after_posting_is_locked(live_server, api, f
     phone_page.wait_for_selector("#phone-stage .stage-status.status-locked")
     assert board.locator("[data-testid=sorting-status]").text_content() == "整理できます"
 
-    # The keyboard path of sorting: the note's menu, "New cluster", Move.
-    board.click(f"#card-{note['id']} .note-menu summary")
-    board.select_option(f"#card-{note['id']} select[name=cluster]", "new")
-    board.click(f"#card-{note['id']} .move-form button")
+    # The keyboard path of sorting: the note's menu (the page's one dialog), "New cluster", Move.
+    board.click(f"#card-{note['id']} a.card-menu")
+    board.wait_for_selector("#note-dialog[open] select[name=cluster]")
+    board.select_option("#note-dialog select[name=cluster]", "new")
+    board.click("#note-dialog .move-form button")
     board.wait_for_selector(f"#col-1 .cluster #card-{note['id']}", timeout=10_000)
     phone_page.wait_for_selector(f"#phone-notes .cluster #note-{note['id']}", timeout=10_000)
     assert board.locator(".flash.error, .toast.error").count() == 0
@@ -70,7 +71,11 @@ def test_facilitator_clusters_a_note_after_posting_is_locked(live_server, api, f
     # "Sorting done" freezes it: the sorting controls disappear from the board.
     board.click("[data-testid=sorting-toggle]")
     board.wait_for_selector("[data-testid=sorting-status].sorting-done")
-    assert board.locator(f"#card-{note['id']} .note-menu").is_visible() is False
+    # The facilitator's menu still offers hiding a note, but no longer moving it.
+    board.click(f"#card-{note['id']} a.card-menu")
+    board.wait_for_selector("#note-dialog[open] .moderate")
+    assert board.locator("#note-dialog .move-form").count() == 0
+    board.keyboard.press("Escape")
     assert board.locator("[data-testid=sorting-toggle]").text_content() == "整理を再開する"
 
     # In ③ the board offers picks; a member's phone shows none (only organisers pick).
