@@ -6,6 +6,7 @@ on a laptop without one, those tests skip and say why.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -174,6 +176,11 @@ def postgres_database() -> Iterator[str]:
     try:
         yield url
     finally:
+        # Client handles a test left to the garbage collector are collected here, where their
+        # database goes away, instead of warning inside whichever test runs next.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
         with psycopg.connect(base, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -61,8 +61,10 @@ class PageProblems:
         ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    # Package scope: Playwright's sync API keeps an event loop running in the main thread
+    # while it is open, and later tests that start their own loop (asyncio.run) must not see it.
     if not os.path.exists(CHROMIUM):
         reason = f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests"
         if IN_CI:

@@ -275,7 +275,11 @@ class SortingMachine(RuleBasedStateMachine):
         self.ensure_stage("ideas")
         source = self.pick(self.cluster_ids(), first)
         if source is not None:
-            into = self.pick(self.cluster_ids(self.rebuilt.clusters[source]["group"]), second)
+            # Another cluster of the group where there is one (merging into itself is refused,
+            # and would leave merges untried); itself only when it is the group's only one.
+            group = self.rebuilt.clusters[source]["group"]
+            others = [c for c in self.cluster_ids(group) if c != source]
+            into = self.pick(others or [source], second)
             self.call("POST", f"/clusters/{source}/merge", json={"into": into})
 
     @rule(cluster=PICK)
