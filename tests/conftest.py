@@ -36,8 +36,8 @@ SAMPLE = Path(__file__).parent / "fixtures" / "open-meeting-2017.json"
 class OutsideReads:
     """Every file or folder a test opened outside the repository, next to it.
 
-    The suite must pass in a fresh clone with nothing beside it, so reading a sibling folder
-    (``../shared``) is a bug even where that folder happens to exist. An audit hook sees every
+    The suite must pass in a fresh clone with nothing beside it, so reading a sibling folder is
+    a bug even where that folder happens to exist. An audit hook sees every
     ``open`` (and directory listing) of the test process; paths under the repository's parent
     but not inside the repository are recorded, and the test that made them fails. Only that
     one prefix check runs per event, so the hook costs next to nothing; everything else on
@@ -58,7 +58,7 @@ class OutsideReads:
 
         Only folders strictly below the repository's parent are exempted: exempting the parent
         itself, or one of its ancestors (a clone in /tmp/ci/repo with /tmp as the temporary
-        folder), would let ``../shared`` through unseen.
+        folder), would let a sibling folder through unseen.
         """
         import site
         import tempfile

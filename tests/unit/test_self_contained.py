@@ -14,9 +14,12 @@ import pytest
 from app.settings import ROOT
 from tests.conftest import SAMPLE, OutsideReads
 
+# A folder beside the repository, as another project's files would be: any name is caught.
+SIBLING = "a-sibling-project"
+
 
 def test_reading_a_sibling_folder_is_caught(stays_inside_the_repository: OutsideReads):
-    sibling = ROOT.parent / "shared" / "samples" / "open-meeting-2017.json"
+    sibling = ROOT.parent / SIBLING / "samples" / "open-meeting-2017.json"
     start = len(stays_inside_the_repository.paths)
     with contextlib.suppress(OSError):
         sibling.read_bytes()
@@ -26,13 +29,13 @@ def test_reading_a_sibling_folder_is_caught(stays_inside_the_repository: Outside
 
 
 def test_a_test_that_reads_beside_the_repository_fails(tmp_path: Path):
-    probe = tmp_path / "test_reads_shared.py"
+    probe = tmp_path / "test_reads_a_sibling.py"
     probe.write_text(
         "from pathlib import Path\n"
         "import contextlib\n"
-        "def test_reads_shared():\n"
+        "def test_reads_a_sibling():\n"
         f"    with contextlib.suppress(OSError):\n"
-        f"        Path({str(ROOT)!r}, '..', 'shared', 'samples', 'x.json').read_bytes()\n"
+        f"        Path({str(ROOT)!r}, '..', {SIBLING!r}, 'samples', 'x.json').read_bytes()\n"
         "def test_reads_inside():\n"
         f"    Path({str(SAMPLE)!r}).read_bytes()\n"
     )
@@ -60,10 +63,10 @@ def test_a_test_that_reads_beside_the_repository_fails(tmp_path: Path):
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "2 passed, 1 error" in result.stdout, result.stdout  # the error is the teardown
-    assert "ERROR" in result.stdout and "::test_reads_shared" in result.stdout
+    assert "ERROR" in result.stdout and "::test_reads_a_sibling" in result.stdout
     assert "::test_reads_inside" not in result.stdout
     assert "opened files outside the repository" in result.stdout
-    assert str(ROOT.parent / "shared" / "samples" / "x.json") in result.stdout
+    assert str(ROOT.parent / SIBLING / "samples" / "x.json") in result.stdout
 
 
 def test_relative_paths_and_parent_steps_are_resolved_before_the_check(
@@ -71,16 +74,16 @@ def test_relative_paths_and_parent_steps_are_resolved_before_the_check(
 ):
     monkeypatch.chdir(ROOT)
     start = len(stays_inside_the_repository.paths)
-    for path in ("../shared/x.json", f"{ROOT}/tests/../../shared/y.json"):
+    for path in (f"../{SIBLING}/x.json", f"{ROOT}/tests/../../{SIBLING}/y.json"):
         with pytest.raises(OSError):
             open(path, "rb")  # noqa: SIM115
     with pytest.raises(OSError):
-        os.listdir(ROOT.parent / "shared-missing-folder")
+        os.listdir(ROOT.parent / f"{SIBLING}-missing-folder")
     caught = stays_inside_the_repository.paths[start:]
     assert caught == [
-        str(ROOT.parent / "shared" / "x.json"),
-        str(ROOT.parent / "shared" / "y.json"),
-        str(ROOT.parent / "shared-missing-folder"),
+        str(ROOT.parent / SIBLING / "x.json"),
+        str(ROOT.parent / SIBLING / "y.json"),
+        str(ROOT.parent / f"{SIBLING}-missing-folder"),
     ]
     del stays_inside_the_repository.paths[start:]
 
@@ -107,9 +110,9 @@ def test_a_temporary_folder_above_the_repository_exempts_nothing_beside_it(
     repository = tmp_path / "ci" / "repo"
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     audit = OutsideReads(repository)
-    audit.hook("open", (str(tmp_path / "ci" / "shared" / "x.json"), "r", 0))
+    audit.hook("open", (str(tmp_path / "ci" / SIBLING / "x.json"), "r", 0))
     audit.hook("open", (str(repository / "tests" / "x.json"), "r", 0))
-    assert audit.paths == [str(tmp_path / "ci" / "shared" / "x.json")]
+    assert audit.paths == [str(tmp_path / "ci" / SIBLING / "x.json")]
 
 
 def test_a_clone_in_the_temporary_folder_still_catches_its_siblings(
@@ -120,5 +123,5 @@ def test_a_clone_in_the_temporary_folder_still_catches_its_siblings(
     audit = OutsideReads(repository)
     for allowed in ("pytest-of-root/p/x.db", "tmpab12cd/x.json"):
         audit.hook("open", (str(tmp_path / allowed), "r", 0))
-    audit.hook("open", (str(tmp_path / "shared" / "x.json"), "r", 0))
-    assert audit.paths == [str(tmp_path / "shared" / "x.json")]
+    audit.hook("open", (str(tmp_path / SIBLING / "x.json"), "r", 0))
+    assert audit.paths == [str(tmp_path / SIBLING / "x.json")]
