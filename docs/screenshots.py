@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from playwright.sync_api import sync_playwright
@@ -92,7 +93,10 @@ def main(only: set[str]) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def fill(url: str) -> tuple[int, str]:
+def sample_workshop(
+    url: str, format_key: str
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """The 2017 sample's workshop created on ``format_key``: (sample, admin auth, created)."""
     sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
     token = httpx.post(
         f"{url}/api/v1/token", data={"username": "admin", "password": PASSWORD}
@@ -103,12 +107,17 @@ def fill(url: str) -> tuple[int, str]:
         headers=auth,
         json={
             "title": sample["workshop"]["title"],
-            "format": "open-meeting",
+            "format": format_key,
             "groups": [g["name"] for g in sample["groups"]],
             "date": sample["workshop"]["date"],
             "venue": sample["workshop"]["venue"],
         },
     ).json()
+    return sample, auth, created
+
+
+def fill(url: str) -> tuple[int, str]:
+    sample, auth, created = sample_workshop(url, "open-meeting")
     phone_token = ""
     for group in sample["groups"]:
         joined = httpx.post(

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -17,11 +16,9 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import sync_playwright
+from screenshots import ARGS, PASSWORD, sample_workshop  # the sibling script (run from docs/)
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "tests" / "fixtures" / "open-meeting-2017.json"
-PASSWORD = "screenshot-password"  # noqa: S105  (a throw-away server on loopback)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def main() -> None:
@@ -110,22 +107,7 @@ def editor(page, url: str) -> None:
 
 def fill(url: str) -> tuple[int, str]:
     """The sample workshop, run on the whole-programme format up to its Q&A."""
-    sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    token = httpx.post(
-        f"{url}/api/v1/token", data={"username": "admin", "password": PASSWORD}
-    ).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    created = httpx.post(
-        f"{url}/api/v1/workshops",
-        headers=auth,
-        json={
-            "title": sample["workshop"]["title"],
-            "format": "open-meeting-full",
-            "groups": [g["name"] for g in sample["groups"]],
-            "date": sample["workshop"]["date"],
-            "venue": sample["workshop"]["venue"],
-        },
-    ).json()
+    sample, auth, created = sample_workshop(url, "open-meeting-full")
     wid = created["id"]
     httpx.put(f"{url}/api/v1/workshops/{wid}/current-stage", headers=auth, json={"stage": "qa"})
     phone_token = ""
