@@ -1,4 +1,10 @@
-"""Database tables. Every change that viewers must see also appends an ``Event`` row."""
+"""Database tables. Every change that viewers must see also appends an ``Event`` row.
+
+Integer primary keys are declared ``int`` although they are ``None`` until the row is flushed:
+every row the code passes around has been read or flushed, so typing them optional would put a
+check at each of hundreds of call sites for a state that only exists between ``add`` and
+``flush``.
+"""
 
 import datetime as dt
 import uuid
@@ -20,7 +26,7 @@ def new_uuid() -> str:
 class User(SQLModel, table=True):
     """A secretariat admin or a facilitator; participants never have accounts."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     role: str = Field(default="facilitator", max_length=16)
@@ -31,7 +37,7 @@ class User(SQLModel, table=True):
 
 
 class Workshop(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
     format_key: str | None = Field(default=None, max_length=64)
     date: dt.date | None = None
@@ -51,7 +57,7 @@ class Stage(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("workshop_id", "key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     position: int
     key: str = Field(max_length=64)
@@ -70,7 +76,7 @@ class Group(SQLModel, table=True):
     __tablename__ = "workshop_group"
     __table_args__ = (UniqueConstraint("workshop_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     name: str = Field(max_length=40)
     position: int
@@ -117,7 +123,7 @@ class Event(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("workshop_id", "seq"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id")
     seq: int
     type: str = Field(max_length=40)
@@ -146,7 +152,7 @@ class ReportDetails(SQLModel, table=True):
 
 
 class Question(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     participant_id: str | None = Field(default=None, foreign_key="participant.id", max_length=36)
     author_user_id: int | None = Field(default=None, foreign_key="user.id")
@@ -157,7 +163,7 @@ class Question(SQLModel, table=True):
 
 
 class Answer(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", index=True)
     organization: str = Field(default="", max_length=100)
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -167,7 +173,7 @@ class Answer(SQLModel, table=True):
 class Comment(SQLModel, table=True):
     """A closing word from an advisor, a case presenter or a facilitator."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     role: str = Field(max_length=16)
     name: str = Field(default="", max_length=100)
@@ -181,7 +187,7 @@ class Feedback(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("workshop_id", "participant_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     participant_id: str | None = Field(default=None, foreign_key="participant.id", max_length=36)
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -217,7 +223,7 @@ class StoredFormat(SQLModel, table=True):
 
     __tablename__ = "stored_format"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=200)
     name_en: str = Field(default="", max_length=200)
@@ -244,7 +250,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_entry"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     # The name is copied so the entry still reads right after the account is renamed or gone.
     user_id: int | None = Field(default=None, foreign_key="user.id")
@@ -261,7 +267,7 @@ class Cluster(SQLModel, table=True):
         Index("ix_cluster_workshop_stage_group", "workshop_id", "stage_id", "group_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id")
     stage_id: int = Field(foreign_key="stage.id")
     group_id: int = Field(foreign_key="workshop_group.id")
@@ -278,7 +284,7 @@ class Selection(SQLModel, table=True):
     Exactly one of ``note_id`` and ``cluster_id`` is set; ``stage_id`` is the select stage.
     """
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     stage_id: int = Field(foreign_key="stage.id")
     group_id: int = Field(foreign_key="workshop_group.id")
@@ -290,7 +296,7 @@ class Selection(SQLModel, table=True):
 class Vote(SQLModel, table=True):
     """The dots one participant put on one item in a ``vote`` stage."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     stage_id: int = Field(foreign_key="stage.id")
     participant_id: str = Field(foreign_key="participant.id", max_length=36)
@@ -345,7 +351,7 @@ class SearchEntry(SQLModel, table=True):
     __tablename__ = "search_entry"
     __table_args__ = (Index("ix_search_entry_kind_ref", "kind", "ref"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
     ref: str = Field(max_length=36)
     workshop_id: int = Field(index=True)
@@ -360,7 +366,7 @@ class SearchEntry(SQLModel, table=True):
 class Series(SQLModel, table=True):
     """Workshops held again and again under one name, e.g. 「地域福祉推進会議」."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -380,7 +386,7 @@ class ThemeAnalysis(SQLModel, table=True):
 
     __tablename__ = "theme_analysis"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     stage_key: str = Field(max_length=64)
     # Workshop ids and themes ([{"title", "notes": [note ids]}]) as JSON: read and written whole.
