@@ -141,10 +141,10 @@ def can_run(session: Session | None, user: User, workshop: Workshop) -> bool:
     """Admins run every workshop; facilitators their own and those they were added to."""
     if runs_by_role_or_ownership(user, workshop):
         return True
-    session = session or object_session(workshop)
-    if session is None or workshop.id is None or user.id is None:
+    bound = session or object_session(workshop)
+    if bound is None or workshop.id is None or user.id is None:
         return False
-    return session.get(CoFacilitator, (workshop.id, user.id)) is not None
+    return bound.get(CoFacilitator, (workshop.id, user.id)) is not None
 
 
 def co_facilitators(session: Session, workshop_id: int) -> Sequence[User]:
