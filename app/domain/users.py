@@ -171,7 +171,7 @@ def add_co_facilitator(*, session: Session, workshop: Workshop, username: str) -
 
 def remove_co_facilitator(*, session: Session, workshop: Workshop, user_id: int) -> User:
     user = get(session, user_id)
-    session.execute(
+    session.exec(
         delete(CoFacilitator).where(
             col(CoFacilitator.workshop_id) == workshop.id, col(CoFacilitator.user_id) == user_id
         )
