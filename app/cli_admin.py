@@ -6,13 +6,15 @@ import argparse
 import getpass
 import sys
 
+from sqlmodel import Session
+
 from app.db import Database
 from app.domain import audit, retention, staff_sessions, users
 from app.errors import DomainError
 from app.settings import get_settings
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create = commands.add_parser("create-user", help="create a staff account")
     create.add_argument("username")
     create.add_argument("--role", choices=users.ROLES, default="facilitator")
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         db.dispose()
 
 
-def _dispatch(args: argparse.Namespace, session, default_days: int) -> int:  # type: ignore[no-untyped-def]
+def _dispatch(args: argparse.Namespace, session: Session, default_days: int) -> int:
     if args.command == "create-user":
         done = users.create_user(
             session=session,

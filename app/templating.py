@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -42,6 +42,7 @@ def make_environment(router: Router, *, timezone: str = "Asia/Tokyo") -> Environ
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # The i18n extension adds this method at run time; Jinja2's types do not declare it.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message, **params: i18n.gettext(message, **params),
         lambda singular, plural, n, **params: i18n.ngettext(singular, plural, n, **params),
@@ -66,14 +67,30 @@ def make_environment(router: Router, *, timezone: str = "Asia/Tokyo") -> Environ
     return env
 
 
-def localized_label(stage: Any) -> str:
-    if i18n.current_locale() == "en" and getattr(stage, "label_en", ""):
+class Labelled(Protocol):
+    """A stage as the templates show it: its Japanese label and the English one, if given."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def label_en(self) -> str: ...
+
+
+class Prompted(Protocol):
+    @property
+    def prompt(self) -> str: ...
+    @property
+    def prompt_en(self) -> str: ...
+
+
+def localized_label(stage: Labelled) -> str:
+    if i18n.current_locale() == "en" and stage.label_en:
         return stage.label_en
     return stage.label
 
 
-def localized_prompt(stage: Any) -> str:
-    if i18n.current_locale() == "en" and getattr(stage, "prompt_en", ""):
+def localized_prompt(stage: Prompted) -> str:
+    if i18n.current_locale() == "en" and stage.prompt_en:
         return stage.prompt_en
     return stage.prompt
 

@@ -49,7 +49,7 @@ def ensure_first_admin(session: Session, *, password: str) -> FirstAdmin | None:
     if session.exec(select(User.id).limit(1)).first() is not None:
         return None
     generated = None if password else secrets.token_urlsafe(12)
-    user = User(username="admin", password_hash=hash_password(password or generated), role="admin")
+    user = User(username="admin", password_hash=hash_password(generated or password), role="admin")
     session.add(user)
     session.flush()
     return FirstAdmin(username=user.username, generated_password=generated)

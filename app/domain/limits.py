@@ -10,9 +10,10 @@ because their pages render every item.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from sqlalchemy import ColumnElement, ScalarSelect
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.errors import Conflict, Invalid
 from app.i18n import N_
@@ -60,8 +61,8 @@ def set_caps(
     return caps_of(session, workshop.id)
 
 
-def _count(session: Session, statement: object) -> int:
-    return int(session.exec(statement).one())  # type: ignore[call-overload]
+def _count(session: Session, statement: SelectOfScalar[int]) -> int:
+    return session.exec(statement).one()
 
 
 def require_room_to_join(session: Session, workshop: Workshop, group: Group) -> None:
@@ -94,7 +95,7 @@ def require_room_for_note(session: Session, workshop: Workshop, stage: Stage, gr
     One statement for the three counts and the workshop's own cap: this runs on every post.
     """
 
-    def live(*where: Any) -> Any:
+    def live(*where: ColumnElement[bool]) -> ScalarSelect[int]:
         return (
             select(func.count())
             .select_from(Note)
@@ -107,11 +108,11 @@ def require_room_for_note(session: Session, workshop: Workshop, stage: Stage, gr
         .where(WorkshopLimits.workshop_id == workshop.id)
         .scalar_subquery()
     )
-    in_workshop, in_stage, in_column, custom = session.execute(
+    in_workshop, in_stage, in_column, custom = session.exec(
         select(
-            live(Note.workshop_id == workshop.id),
-            live(Note.stage_id == stage.id),
-            live(Note.stage_id == stage.id, Note.group_id == group.id),
+            live(col(Note.workshop_id) == workshop.id),
+            live(col(Note.stage_id) == stage.id),
+            live(col(Note.stage_id) == stage.id, col(Note.group_id) == group.id),
             own_cap,
         )
     ).one()

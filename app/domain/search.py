@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, text
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, TextClause, and_, exists, or_, text
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.domain import search_index
 from app.errors import Invalid
@@ -35,6 +35,9 @@ MAX_TERMS = 8
 MAX_LIMIT = 500
 # The trigram index answers terms of three characters or more; shorter ones are scanned.
 TRIGRAM = 3
+
+# One WHERE condition: an SQL expression, or (SQLite's full-text match) a literal SQL fragment.
+Condition = ColumnElement[bool] | TextClause
 
 
 @dataclass(frozen=True)
@@ -155,8 +158,8 @@ def visible_workshop_ids(user: User) -> ColumnElement[bool] | None:
     return or_(col(Workshop.owner_id) == user.id, col(Workshop.id).in_(co_run))
 
 
-def _text_conditions(session: Session, terms: list[str]) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+def _text_conditions(session: Session, terms: list[str]) -> list[Condition]:
+    conditions: list[Condition] = []
     if session.get_bind().dialect.name == "sqlite":
         long_terms = [t for t in terms if len(t) >= TRIGRAM]
         if long_terms:
@@ -183,7 +186,7 @@ def _text_conditions(session: Session, terms: list[str]) -> list[ColumnElement[b
     return conditions
 
 
-def _like(column: Any, term: str) -> ColumnElement[bool]:
+def _like(column: Mapped[str], term: str) -> ColumnElement[bool]:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     if any("a" <= ch.lower() <= "z" for ch in term):
@@ -191,7 +194,7 @@ def _like(column: Any, term: str) -> ColumnElement[bool]:
     return column.like(pattern, escape="\\")
 
 
-def _conditions(session: Session, user: User, filters: Filters) -> list[ColumnElement[bool]]:
+def _conditions(session: Session, user: User, filters: Filters) -> list[Condition]:
     conditions = _text_conditions(session, filters.terms) if filters.terms else []
     allowed = visible_workshop_ids(user)
     if allowed is not None:
@@ -240,16 +243,19 @@ def search(
 ) -> Page:
     """One page of hits, newest first (the search page) or oldest first (the notes API)."""
     limit = max(1, min(limit, MAX_LIMIT))
+    # Six columns: more than sqlmodel's select() overloads spell out, so its Select is built as
+    # select() itself builds it, with the row type stated.
+    columns: Select[SearchEntry, str, dt.date | None, str | None, str | None, str | None]
+    columns = Select(
+        SearchEntry,
+        col(Workshop.title),
+        col(Workshop.date),
+        col(Stage.label),
+        col(Stage.label_en),
+        col(Series.name),
+    )
     statement = (
-        select(
-            SearchEntry,
-            Workshop.title,
-            Workshop.date,
-            Stage.label,
-            Stage.label_en,
-            Series.name,
-        )
-        .join(Workshop, col(Workshop.id) == col(SearchEntry.workshop_id))
+        columns.join(Workshop, col(Workshop.id) == col(SearchEntry.workshop_id))
         .outerjoin(Stage, col(Stage.id) == col(SearchEntry.stage_id))
         .outerjoin(SeriesMember, col(SeriesMember.workshop_id) == col(SearchEntry.workshop_id))
         .outerjoin(Series, col(Series.id) == col(SeriesMember.series_id))

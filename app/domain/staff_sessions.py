@@ -45,16 +45,16 @@ def user_for(session: Session, cookie_value: str) -> User | None:
 
 def end(*, session: Session, cookie_value: str) -> None:
     if cookie_value and len(cookie_value) <= 200:
-        session.execute(delete(StaffSession).where(col(StaffSession.id) == _hash(cookie_value)))
+        session.exec(delete(StaffSession).where(col(StaffSession.id) == _hash(cookie_value)))
 
 
 def end_all(*, session: Session, user_id: int | None) -> None:
-    session.execute(delete(StaffSession).where(col(StaffSession.user_id) == user_id))
+    session.exec(delete(StaffSession).where(col(StaffSession.user_id) == user_id))
 
 
 def purge_expired(*, session: Session) -> int:
-    result = session.execute(delete(StaffSession).where(col(StaffSession.expires_at) <= utcnow()))
-    return int(result.rowcount or 0)
+    result = session.exec(delete(StaffSession).where(col(StaffSession.expires_at) <= utcnow()))
+    return result.rowcount
 
 
 def aware(value: dt.datetime) -> dt.datetime:

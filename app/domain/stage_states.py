@@ -67,7 +67,9 @@ def set_sorting_done(
 # --- a countdown that closes posting at zero ------------------------------------------------
 
 
-def _due_controls(session: Session, now: datetime, workshop_id: int | None = None):
+def _due_controls(
+    session: Session, now: datetime, workshop_id: int | None = None
+) -> Sequence[StageControl]:
     statement = select(StageControl).where(
         col(StageControl.timer_locks).is_(True),
         col(StageControl.timer_ends_at).is_not(None),

@@ -22,6 +22,7 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 from sqlmodel import Session, col, select
@@ -176,6 +177,13 @@ def central(indices: Sequence[int], vecs: np.ndarray) -> int:
 # ---- Analyses: finding, saving and editing themes ----------------------------------------------
 
 
+class SavedTheme(TypedDict):
+    """One theme as an analysis stores it (``ThemeAnalysis.themes`` is a JSON list of these)."""
+
+    title: str
+    notes: list[str]
+
+
 @dataclass(frozen=True)
 class Item:
     note: Note
@@ -281,10 +289,10 @@ def create_analysis(
     texts = [item.note.text for item in items]
     vecs = vectors(texts)
     themes = [
-        {
-            "title": texts[central(group, vecs)][:MAX_TITLE],
-            "notes": [items[i].note.id for i in group],
-        }
+        SavedTheme(
+            title=texts[central(group, vecs)][:MAX_TITLE],
+            notes=[items[i].note.id for i in group],
+        )
         for group in cluster(texts)
     ]
     analysis = ThemeAnalysis(
@@ -315,11 +323,12 @@ def analyses_of(session: Session, user: User) -> Sequence[ThemeAnalysis]:
     return session.exec(statement.limit(200)).all()
 
 
-def _themes(analysis: ThemeAnalysis) -> list[dict]:
-    return json.loads(analysis.themes)
+def _themes(analysis: ThemeAnalysis) -> list[SavedTheme]:
+    themes: list[SavedTheme] = json.loads(analysis.themes)
+    return themes
 
 
-def _save(session: Session, analysis: ThemeAnalysis, themes: list[dict]) -> ThemeAnalysis:
+def _save(session: Session, analysis: ThemeAnalysis, themes: list[SavedTheme]) -> ThemeAnalysis:
     analysis.themes = json.dumps([t for t in themes if t["notes"]], ensure_ascii=False)
     analysis.updated_at = utcnow()
     session.add(analysis)
@@ -327,7 +336,7 @@ def _save(session: Session, analysis: ThemeAnalysis, themes: list[dict]) -> Them
     return analysis
 
 
-def _theme_index(themes: list[dict], index: int) -> int:
+def _theme_index(themes: list[SavedTheme], index: int) -> int:
     if not 0 <= index < len(themes):
         raise NotFound(N_("No such theme."))
     return index
@@ -369,7 +378,7 @@ def split_theme(
     if not chosen or len(chosen) == len(theme["notes"]):
         raise Invalid(N_("Choose some, but not all, of the theme's notes to split off."))
     theme["notes"] = [n for n in theme["notes"] if n not in set(chosen)]
-    themes.insert(index + 1, {"title": theme["title"], "notes": chosen})
+    themes.insert(index + 1, SavedTheme(title=theme["title"], notes=chosen))
     return _save(session, analysis, themes)
 
 

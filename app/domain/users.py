@@ -141,10 +141,10 @@ def can_run(session: Session | None, user: User, workshop: Workshop) -> bool:
     """Admins run every workshop; facilitators their own and those they were added to."""
     if runs_by_role_or_ownership(user, workshop):
         return True
-    session = session or object_session(workshop)
-    if session is None or workshop.id is None or user.id is None:
+    bound = session or object_session(workshop)
+    if bound is None or workshop.id is None or user.id is None:
         return False
-    return session.get(CoFacilitator, (workshop.id, user.id)) is not None
+    return bound.get(CoFacilitator, (workshop.id, user.id)) is not None
 
 
 def co_facilitators(session: Session, workshop_id: int) -> Sequence[User]:
@@ -171,7 +171,7 @@ def add_co_facilitator(*, session: Session, workshop: Workshop, username: str) -
 
 def remove_co_facilitator(*, session: Session, workshop: Workshop, user_id: int) -> User:
     user = get(session, user_id)
-    session.execute(
+    session.exec(
         delete(CoFacilitator).where(
             col(CoFacilitator.workshop_id) == workshop.id, col(CoFacilitator.user_id) == user_id
         )

@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, RGBColor
-from docx.styles.style import BaseStyle
+from docx.styles.style import BaseStyle, CharacterStyle
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
@@ -111,7 +113,7 @@ def render(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def _a4(document: Document) -> None:
+def _a4(document: DocxDocument) -> None:
     """A4 with 2.5 cm margins, as Japanese offices print; the template's default is US Letter."""
     for section in document.sections:
         section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -119,11 +121,12 @@ def _a4(document: Document) -> None:
         section.top_margin = section.bottom_margin = Cm(2.5)
 
 
-def _style_id(document: Document, name: str) -> str:
-    return document.styles[name].style_id
+def _style_id(document: DocxDocument, name: str) -> str:
+    style: BaseStyle = document.styles[name]
+    return style.style_id
 
 
-def _paragraph(document: Document, text: str, style_id: str) -> Paragraph:
+def _paragraph(document: DocxDocument, text: str, style_id: str) -> Paragraph:
     """Add a paragraph in a style given by id.
 
     Setting a style by name makes python-docx search the whole style sheet for every paragraph,
@@ -134,7 +137,7 @@ def _paragraph(document: Document, text: str, style_id: str) -> Paragraph:
     return paragraph
 
 
-def _header_table(document: Document, rows: list[tuple[str, str]]) -> None:
+def _header_table(document: DocxDocument, rows: list[tuple[str, str]]) -> None:
     table = document.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -166,7 +169,7 @@ def _shade(cell: _Cell) -> None:
     properties.append(shading)
 
 
-def _set_fonts(document: Document) -> None:
+def _set_fonts(document: DocxDocument) -> None:
     for name in STYLES:
         _style_font(document.styles[name])
     defaults = document.styles.element.find(qn("w:docDefaults"))
@@ -183,14 +186,14 @@ def _set_fonts(document: Document) -> None:
     _font_fallback(document)
 
 
-def _style_font(style: BaseStyle) -> None:
+def _style_font(style: CharacterStyle) -> None:
     style.font.name = FONT
     if style.name != "Title":
         style.font.color.rgb = RGBColor(0, 0, 0)
     _rfonts(style.element.get_or_add_rPr())
 
 
-def _rfonts(properties: OxmlElement) -> None:
+def _rfonts(properties: BaseOxmlElement) -> None:
     fonts = properties.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -201,7 +204,7 @@ def _rfonts(properties: OxmlElement) -> None:
         fonts.set(qn(script), FONT)
 
 
-def _font_fallback(document: Document) -> None:
+def _font_fallback(document: DocxDocument) -> None:
     """Name MS Gothic as Yu Gothic's stand-in in the font table, where Word looks for it."""
     for part in document.part.package.iter_parts():
         if str(part.partname) == "/word/fontTable.xml":

@@ -27,6 +27,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # The i18n extension adds this method at run time; Jinja2's types do not declare it.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message, **params: i18n.gettext(message, **params),
         lambda singular, plural, n, **params: i18n.ngettext(singular, plural, n, **params),

@@ -83,9 +83,9 @@ def render_report(report: Report) -> str:
         lines.append("")
     if report.feedback:
         lines += [f"## {t['feedback']}", ""]
-        for item in report.feedback:
-            stars = f" {layout.rating(item.rating)}" if item.rating else ""
-            lines.append(f"- {_paragraph(item.text)}{stars}")
+        for feedback in report.feedback:
+            stars = f" {layout.rating(feedback.rating)}" if feedback.rating else ""
+            lines.append(f"- {_paragraph(feedback.text)}{stars}")
         lines.append("")
     if report.closing_summary:
         lines += [f"## {t['closing']}", "", _paragraph(report.closing_summary), ""]

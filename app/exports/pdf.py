@@ -51,9 +51,9 @@ def font_path() -> str:
     for package in FONT_PACKAGES:
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.submodule_search_locations:
-            candidate = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
-            if candidate.is_file():
-                return str(candidate)
+            packaged = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+            if packaged.is_file():
+                return str(packaged)
     raise RuntimeError(
         "The Japanese PDF font IPAexGothic is missing: install fonts-ipaexfont-gothic, or "
         "pip install --no-deps japanize-matplotlib, or set FUSEN_PDF_FONT to a TrueType file."

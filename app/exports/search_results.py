@@ -111,8 +111,7 @@ def jsonl_chunks(hits: Iterable[Hit]) -> Iterator[bytes]:
 
 def workbook(hits: Iterable[Hit]) -> bytes:
     book = Workbook()
-    sheet = book.active
-    sheet.title = i18n.gettext("Search results")[:31]
+    sheet = xlsx.first_sheet(book, i18n.gettext("Search results"))
     xlsx._fill(
         sheet, header(), [row(hit) for hit in hits], widths=[12, 30, 20, 12, 24, 8, 20, 70, 20]
     )

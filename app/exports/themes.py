@@ -7,6 +7,7 @@ import re
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.text import WD_BREAK
 from openpyxl import Workbook
 
 from app import i18n
@@ -33,8 +34,7 @@ def theme_year_rows(analysis: AnalysisView) -> tuple[list[str], list[list[object
 def workbook(analysis: AnalysisView) -> bytes:
     _ = i18n.gettext
     book = Workbook()
-    overview = book.active
-    overview.title = _("Themes by year")[:31]
+    overview = xlsx.first_sheet(book, _("Themes by year"))
     head, rows = theme_year_rows(analysis)
     xlsx._fill(overview, head, rows, widths=[60, *[8] * (len(head) - 1)])
     used: set[str] = {overview.title}
@@ -83,7 +83,8 @@ def appendix(analysis: AnalysisView) -> bytes:
 def report_with_appendix(report: bytes, analysis: AnalysisView) -> bytes:
     """A workshop's Word report with the analysis appended on a new page."""
     document = Document(io.BytesIO(report))
-    document.add_page_break()
+    # add_page_break() spelled out: python-docx leaves that shortcut unannotated.
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _write(document, analysis, title_style="Heading 1")
     buffer = io.BytesIO()
     document.save(buffer)

@@ -20,11 +20,19 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 MAX_WIDTH = 60
 
 
+def first_sheet(book: Workbook, title: str) -> Worksheet:
+    """The worksheet a new workbook starts with, given its title (Excel allows 31 characters)."""
+    sheet = book.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("a new workbook starts with one worksheet")
+    sheet.title = title[:31]
+    return sheet
+
+
 def render(report: Report) -> bytes:
     _ = i18n.gettext
     book = Workbook()
-    overview = book.active
-    overview.title = _("Overview")[:31]
+    overview = first_sheet(book, _("Overview"))
     rows: list[list[object]] = [[_("Title"), report.title]]
     rows += [[label, value] for label, value in layout.header_rows(report)]
     rows += [[title, text] for title, text in layout.sections(report)]

@@ -12,9 +12,13 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.live.events import Wakeup
+
+if TYPE_CHECKING:
+    import psycopg
+    from redis.asyncio.client import PubSub
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +80,7 @@ class RedisBus:
         await pubsub.subscribe(self._channel)
         self._task = asyncio.create_task(self._listen(pubsub, listener))
 
-    async def _listen(self, pubsub, listener: Listener) -> None:  # type: ignore[no-untyped-def]
+    async def _listen(self, pubsub: PubSub, listener: Listener) -> None:
         try:
             async for message in pubsub.listen():
                 if message.get("type") != "message":
@@ -88,7 +92,8 @@ class RedisBus:
                     log.warning("ignored malformed wake-up %r", message["data"])
         finally:
             with contextlib.suppress(Exception):
-                await pubsub.aclose()
+                # redis-py leaves PubSub.aclose unannotated (the rest of PubSub is typed).
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -111,7 +116,7 @@ class PostgresBus:
 
     def __init__(self, url: str) -> None:
         self._url = "postgresql://" + url.split("://", 1)[1]
-        self._publisher = None
+        self._publisher: psycopg.Connection | None = None
         self._publish_lock = threading.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -122,7 +127,7 @@ class PostgresBus:
         await connection.execute(f"LISTEN {PG_CHANNEL}")
         self._task = asyncio.create_task(self._listen(connection, listener))
 
-    async def _listen(self, connection, listener: Listener) -> None:  # type: ignore[no-untyped-def]
+    async def _listen(self, connection: psycopg.AsyncConnection, listener: Listener) -> None:
         try:
             async for notice in connection.notifies():
                 try:
