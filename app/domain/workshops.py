@@ -14,7 +14,7 @@ from app.domain import text as text_domain
 from app.domain.formats import StageSpec, validate_stages
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
-from app.live import events
+from app.live import event_types, events
 from app.models import Group, Participant, Stage, Workshop
 
 # No 0/O, 1/I/L, U/V: read off a projector or spoken aloud, these never get confused.
@@ -258,9 +258,9 @@ def announce_stages(
     session.flush()
     stages = stages_of(session, workshop.id)
     controls = stage_controls.controls_of(session, workshop.id)
-    payload: dict[str, object] = {
-        "current_stage": workshop.current_stage_key,
-        "stages": [
+    changed = event_types.stage_changed(
+        current_stage=workshop.current_stage_key,
+        stages=[
             {
                 "key": stage.key,
                 "status": stage.status,
@@ -268,10 +268,7 @@ def announce_stages(
             }
             for stage in stages
         ],
-    }
-    if reason is not None:
-        payload["reason"] = reason
-    event = events.append(
-        session, workshop_id=workshop.id, type=events.STAGE_CHANGED, payload=payload
+        reason=reason,
     )
+    event = events.append(session, workshop_id=workshop.id, event=changed)
     return StageChanged(event_seq=event.seq, current_stage=workshop.current_stage_key)
