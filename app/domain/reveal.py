@@ -76,12 +76,9 @@ def moderate(*, session: Session, workshop: Workshop, note_id: str, moderated: b
     note.moderated_at = utcnow() if moderated else None
     session.add(note)
     session.flush()
-    announce_moderation(
-        session,
-        note=note,
-        stage=session.get(Stage, note.stage_id),
-        group=session.get(Group, note.group_id),
-    )
+    stage = workshops.stage_row(session, note.stage_id)
+    group = workshops.group_row(session, note.group_id)
+    announce_moderation(session, note=note, stage=stage, group=group)
     return note
 
 

@@ -17,7 +17,7 @@ from app.domain.notes import Actor
 from app.errors import Conflict, Invalid
 from app.i18n import N_
 from app.live import event_types, events
-from app.models import Group, Selection, Stage, Workshop
+from app.models import Cluster, Group, Note, Selection, Stage, Workshop
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def set_selected(
     if stage.kind != "select":
         raise Conflict(N_("Items can only be picked in a selection stage."))
     source = source_of(session, stage)
+    item: Note | Cluster
     if note_id is not None:
         item = clusters.live_note(session, workshop, note_id)
         if item.moderated_at is not None or item.duplicate_of:
@@ -69,9 +70,9 @@ def set_selected(
     existing = session.exec(statement).first()
     if (existing is not None) == selected:
         return Picked(selected=selected, changed=False)
-    group = session.get(Group, item.group_id)
-    picked_note = item.id if note_id is not None else None
-    picked_cluster = item.id if cluster_id is not None else None
+    group = workshops.group_row(session, item.group_id)
+    picked_note = item.id if isinstance(item, Note) else None
+    picked_cluster = item.id if isinstance(item, Cluster) else None
     if selected:
         insert_selection(
             session, stage=stage, group=group, note_id=picked_note, cluster_id=picked_cluster

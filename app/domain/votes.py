@@ -15,7 +15,7 @@ from app.domain.notes import Actor
 from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import N_
 from app.live import event_types, events
-from app.models import Group, Stage, Vote, Workshop
+from app.models import Cluster, Group, Note, Stage, Vote, Workshop
 
 MAX_DOTS = 20
 
@@ -87,6 +87,7 @@ def set_dots(
     if stage_controls.peek(session, source).hidden or stage_controls.peek(session, stage).hidden:
         # A vote answers with the item's total: before the reveal that would leak other tables.
         raise Conflict(N_("Voting starts when the facilitator reveals the notes."))
+    item: Note | Cluster
     if note_id is not None:
         item = clusters.live_note(session, workshop, note_id)
         if item.moderated_at is not None or item.duplicate_of:
@@ -117,8 +118,8 @@ def set_dots(
         raise Conflict(
             N_("You have only %(left)s dots left."), left=control.dots_per_person - used_elsewhere
         )
-    voted_note = item.id if note_id is not None else None
-    voted_cluster = item.id if cluster_id is not None else None
+    voted_note = item.id if isinstance(item, Note) else None
+    voted_cluster = item.id if isinstance(item, Cluster) else None
     if row is None and dots:
         insert_vote(
             session,
@@ -137,7 +138,7 @@ def set_dots(
     total = announce_vote(
         session,
         stage=stage,
-        group=session.get(Group, item.group_id),
+        group=workshops.group_row(session, item.group_id),
         participant_id=participant.id,
         note_id=voted_note,
         cluster_id=voted_cluster,

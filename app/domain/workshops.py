@@ -185,6 +185,22 @@ def stage_by_key(session: Session, workshop_id: int, key: str) -> Stage:
     return stage
 
 
+def stage_row(session: Session, stage_id: int) -> Stage:
+    """The stage a row points at; its foreign key guarantees it exists."""
+    stage = session.get(Stage, stage_id)
+    if stage is None:
+        raise LookupError(f"stage {stage_id} is missing")
+    return stage
+
+
+def group_row(session: Session, group_id: int) -> Group:
+    """The group a row points at; its foreign key guarantees it exists."""
+    group = session.get(Group, group_id)
+    if group is None:
+        raise LookupError(f"group {group_id} is missing")
+    return group
+
+
 def find_group(session: Session, workshop_id: int, ref: str | int) -> Group:
     """Find a group by its name or its id, as the API promises."""
     text = str(ref).strip()

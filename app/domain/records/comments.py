@@ -40,7 +40,14 @@ def add_comment(
     require_recorder(actor)
     fields = _comment_fields(role=role, name=name, organization=organization, text=text)
     events.lock_workshop(session, workshop.id)
-    comment = insert_comment(session, workshop_id=workshop.id, **fields)
+    comment = insert_comment(
+        session,
+        workshop_id=workshop.id,
+        role=fields["role"],
+        name=fields["name"],
+        organization=fields["organization"],
+        text=fields["text"],
+    )
     session.flush()
     events.append(
         session, workshop_id=workshop.id, event=event_types.comment_added(comment_json(comment))
