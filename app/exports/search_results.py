@@ -113,7 +113,7 @@ def workbook(hits: Iterable[Hit]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = i18n.gettext("Search results")[:31]
-    xlsx._fill(
+    xlsx.fill_sheet(
         sheet, header(), [row(hit) for hit in hits], widths=[12, 30, 20, 12, 24, 8, 20, 70, 20]
     )
     buffer = io.BytesIO()
