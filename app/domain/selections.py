@@ -80,14 +80,7 @@ def set_selected(
         return Picked(selected=True, changed=True)
     session.delete(existing)
     session.flush()
-    dropped = event_types.selection_changed(
-        stage=stage.key,
-        group=group.name,
-        note_id=picked_note,
-        cluster_id=picked_cluster,
-        selected=False,
-    )
-    events.append(session, workshop_id=workshop.id, event=dropped)
+    _announce(session, stage=stage, group=group, note_id=picked_note, cluster_id=picked_cluster)
     return Picked(selected=False, changed=True)
 
 
@@ -105,21 +98,32 @@ def insert_selection(
     )
     session.add(row)
     session.flush()
-    event = events.append(
-        session,
-        workshop_id=stage.workshop_id,
-        event=event_types.selection_changed(
-            stage=stage.key,
-            group=group.name,
-            note_id=note_id,
-            cluster_id=cluster_id,
-            selected=True,
-        ),
+    event = _announce(
+        session, stage=stage, group=group, note_id=note_id, cluster_id=cluster_id, selected=True
     )
     row.created_seq = event.seq
     session.add(row)
     session.flush()
     return row
+
+
+def _announce(
+    session: Session,
+    *,
+    stage: Stage,
+    group: Group,
+    note_id: str | None,
+    cluster_id: int | None,
+    selected: bool = False,
+) -> events.Appended:
+    changed = event_types.selection_changed(
+        stage=stage.key,
+        group=group.name,
+        note_id=note_id,
+        cluster_id=cluster_id,
+        selected=selected,
+    )
+    return events.append(session, workshop_id=stage.workshop_id, event=changed)
 
 
 def selections_of(session: Session, workshop_id: int) -> Sequence[Selection]:
