@@ -70,8 +70,8 @@ def reserve_seq(session: Session, workshop_id: int) -> Reserved:
         .returning(col(Workshop.last_seq), col(Workshop.status))
         .execution_options(synchronize_session=False)
     )
-    seq, status = session.execute(statement).one()
-    return Reserved(seq=seq, status=status)
+    row = session.execute(statement).one()
+    return Reserved(seq=row.last_seq, status=row.status)
 
 
 def append(
@@ -122,7 +122,7 @@ def append_many(session: Session, *, workshop_id: int, entries: Sequence[NewEven
         .returning(col(Workshop.last_seq))
         .execution_options(synchronize_session=False)
     )
-    last = session.execute(statement).scalar_one()
+    last: int = session.execute(statement).scalar_one()
     first = last - len(entries) + 1
     logged = [
         Event(

@@ -287,9 +287,11 @@ def check_sorting(archive: ArchiveIn) -> None:
             twice.add(item.ref)
         by_ref[item.ref] = item
     # Older archives may repeat a note reference nobody points at; only a pointer needs it unique.
-    pointed = {n.duplicate_of for n in archive.notes} | {
-        item.note for item in [*archive.selections, *archive.votes]
-    }
+    pointed = (
+        {n.duplicate_of for n in archive.notes}
+        | {pick.note for pick in archive.selections}
+        | {vote.note for vote in archive.votes}
+    )
     for ref in sorted(twice & {ref for ref in pointed if ref is not None}):
         raise Invalid(N_("The archive names note “%(ref)s” twice."), ref=ref)
     for item in archive.notes:
@@ -325,7 +327,7 @@ def check_sorting(archive: ArchiveIn) -> None:
                 N_("The archive picks “%(ref)s” for another group than its own."),
                 ref=pick.note or pick.cluster or "",
             )
-        key = ("pick", pick.stage, pick.note or "", pick.cluster or "")
+        key: tuple[str, ...] = ("pick", pick.stage, pick.note or "", pick.cluster or "")
         if key in seen:
             raise Invalid(N_("The archive holds the same pick or vote twice."))
         seen.add(key)
