@@ -17,8 +17,7 @@ from app.domain import limits, organisers, positions, stage_states, workshops
 from app.domain.notes import Actor
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
-from app.live import events
-from app.live import sorting_events as kinds
+from app.live import event_types, events
 from app.models import Cluster, Group, Note, Selection, Stage, Vote, Workshop, utcnow
 
 MAX_TITLE = 200
@@ -83,40 +82,60 @@ def create_cluster(
     target_group = workshops.find_group(session, workshop.id, group)
     organisers.require_organiser(actor, target_group.id)
     stage_states.require_sortable(session, stage)
-    notes = [_live_note(session, workshop, note_id) for note_id in dict.fromkeys(note_ids)]
+    notes = [live_note(session, workshop, note_id) for note_id in dict.fromkeys(note_ids)]
     for note in notes:
         _require_same_place(note, stage_id=stage.id, group_id=target_group.id)
     existing = live_clusters(
         session, workshop_id=workshop.id, stage_id=stage.id, group_id=target_group.id
     )
     limits.require_room_for_cluster(len(existing))
-    cluster = Cluster(
-        workshop_id=workshop.id,
-        stage_id=stage.id,
-        group_id=target_group.id,
+    cluster = insert_cluster(
+        session,
+        stage=stage,
+        group=target_group,
         title=title,
         position=positions.after([c.position for c in existing]),
     )
-    session.add(cluster)
-    session.flush()
     keys = positions.spread(len(notes))
     for note, key in zip(notes, keys, strict=True):
         _place(session, note, cluster_id=cluster.id, position=key)
+    announce_cluster(session, cluster=cluster, stage=stage, group=target_group, notes=notes)
+    return cluster
+
+
+def insert_cluster(
+    session: Session, *, stage: Stage, group: Group, title: str, position: str
+) -> Cluster:
+    """The one writer of cluster rows, for the board and the archive import alike."""
+    cluster = Cluster(
+        workshop_id=stage.workshop_id,
+        stage_id=stage.id,
+        group_id=group.id,
+        title=title,
+        position=position,
+    )
+    session.add(cluster)
+    session.flush()
+    return cluster
+
+
+def announce_cluster(
+    session: Session, *, cluster: Cluster, stage: Stage, group: Group, notes: Sequence[Note]
+) -> None:
+    """Log a new cluster with the notes placed in it; its event's seq orders it on the board."""
     event = events.append(
         session,
-        workshop_id=workshop.id,
-        type=kinds.CLUSTER_CREATED,
-        payload={
-            "stage": stage.key,
-            "group": target_group.name,
-            "cluster": cluster_json(cluster, stage=stage, group=target_group),
-            "notes": [placement(note) for note in notes],
-        },
+        workshop_id=cluster.workshop_id,
+        event=event_types.cluster_created(
+            stage=stage.key,
+            group=group.name,
+            cluster=cluster_json(cluster, stage=stage, group=group),
+            notes=[placement(note) for note in notes],
+        ),
     )
     cluster.created_seq = event.seq
     session.add(cluster)
     session.flush()
-    return cluster
 
 
 _KEEP = object()
@@ -151,12 +170,11 @@ def update_cluster(
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.CLUSTER_UPDATED,
-        payload={
-            "stage": stage.key,
-            "group": group.name,
-            "cluster": cluster_json(cluster, stage=stage, group=group),
-        },
+        event=event_types.cluster_updated(
+            stage=stage.key,
+            group=group.name,
+            cluster=cluster_json(cluster, stage=stage, group=group),
+        ),
     )
     return cluster
 
@@ -174,13 +192,12 @@ def dissolve_cluster(
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.CLUSTER_DISSOLVED,
-        payload={
-            "stage": stage.key,
-            "group": group.name,
-            "cluster_id": cluster.id,
-            "notes": [placement(note) for note in moved],
-        },
+        event=event_types.cluster_dissolved(
+            stage=stage.key,
+            group=group.name,
+            cluster_id=cluster.id,
+            notes=[placement(note) for note in moved],
+        ),
     )
     return moved
 
@@ -206,14 +223,13 @@ def merge_clusters(
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.CLUSTER_MERGED,
-        payload={
-            "stage": stage.key,
-            "group": group.name,
-            "cluster_id": source.id,
-            "into": cluster_json(target, stage=stage, group=group),
-            "notes": [placement(note) for note in moved],
-        },
+        event=event_types.cluster_merged(
+            stage=stage.key,
+            group=group.name,
+            cluster_id=source.id,
+            into=cluster_json(target, stage=stage, group=group),
+            notes=[placement(note) for note in moved],
+        ),
     )
     return target
 
@@ -233,7 +249,7 @@ def move_note(
     Loose notes keep the order they were posted in, so only a note inside a cluster has a key.
     """
     workshops.lock_open(session, workshop)
-    note = _live_note(session, workshop, note_id)
+    note = live_note(session, workshop, note_id)
     stage = session.get(Stage, note.stage_id)
     group = session.get(Group, note.group_id)
     organisers.require_organiser(actor, note.group_id)
@@ -241,7 +257,7 @@ def move_note(
     if cluster_id is None:
         _place(session, note, cluster_id=None, position="")
     else:
-        cluster = _live_cluster(session, workshop, cluster_id)
+        cluster = live_cluster(session, workshop, cluster_id)
         if cluster.group_id != note.group_id:
             raise Conflict(N_("This cluster belongs to another group."))
         if cluster.stage_id != note.stage_id:
@@ -253,8 +269,7 @@ def move_note(
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.NOTE_MOVED,
-        payload={"stage": stage.key, "group": group.name, "notes": [placement(note)]},
+        event=event_types.note_moved(stage=stage.key, group=group.name, notes=[placement(note)]),
     )
     return note
 
@@ -269,7 +284,7 @@ def mark_duplicate(
 ) -> Note:
     """Fold a note under the note it repeats (it stays in the data), or unfold it (``None``)."""
     workshops.lock_open(session, workshop)
-    note = _live_note(session, workshop, note_id)
+    note = live_note(session, workshop, note_id)
     stage = session.get(Stage, note.stage_id)
     group = session.get(Group, note.group_id)
     organisers.require_organiser(actor, note.group_id)
@@ -280,7 +295,7 @@ def mark_duplicate(
         _place(session, note, cluster_id=None, position="")
         root_id = None
     else:
-        original = _live_note(session, workshop, duplicate_of)
+        original = live_note(session, workshop, duplicate_of)
         _require_same_place(original, stage_id=note.stage_id, group_id=note.group_id)
         root = original
         if original.duplicate_of:
@@ -303,14 +318,13 @@ def mark_duplicate(
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.NOTE_DUPLICATE,
-        payload={
-            "stage": stage.key,
-            "group": group.name,
-            "note_id": note.id,
-            "duplicate_of": root_id,
-            "notes": [placement(n) for n in changed],
-        },
+        event=event_types.note_duplicate(
+            stage=stage.key,
+            group=group.name,
+            note_id=note.id,
+            duplicate_of=root_id,
+            notes=[placement(n) for n in changed],
+        ),
     )
     return note
 
@@ -349,14 +363,14 @@ def _notes_in(session: Session, cluster_id: int) -> list[Note]:
     return sorted(session.exec(statement).all(), key=lambda n: (n.position, n.created_seq))
 
 
-def _live_note(session: Session, workshop: Workshop, note_id: str | None) -> Note:
+def live_note(session: Session, workshop: Workshop, note_id: str | None) -> Note:
     note = session.get(Note, str(note_id or ""))
     if note is None or note.workshop_id != workshop.id or note.deleted_at is not None:
         raise NotFound(N_("No such note."))
     return note
 
 
-def _live_cluster(session: Session, workshop: Workshop, cluster_id: int | None) -> Cluster:
+def live_cluster(session: Session, workshop: Workshop, cluster_id: int | None) -> Cluster:
     cluster = session.get(Cluster, cluster_id) if isinstance(cluster_id, int) else None
     if cluster is None or cluster.workshop_id != workshop.id or cluster.deleted_at is not None:
         raise NotFound(N_("No such cluster."))
@@ -366,7 +380,7 @@ def _live_cluster(session: Session, workshop: Workshop, cluster_id: int | None) 
 def _cluster_in_place(
     session: Session, workshop: Workshop, actor: Actor, cluster_id: int
 ) -> tuple[Cluster, Stage, Group]:
-    cluster = _live_cluster(session, workshop, cluster_id)
+    cluster = live_cluster(session, workshop, cluster_id)
     organisers.require_organiser(actor, cluster.group_id)
     stage = session.get(Stage, cluster.stage_id)
     stage_states.require_sortable(session, stage)

@@ -16,7 +16,7 @@ from app.domain import text as text_domain
 from app.domain.formats import POSTABLE_KINDS
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
-from app.live import events
+from app.live import event_types, events
 from app.models import Group, Note, Participant, Stage, StageControl, User, Workshop, utcnow
 
 MAX_TEXT = 500
@@ -137,16 +137,68 @@ def post_note(
         participant_id=row["participant_id"],
     )
     events.append(
-        session,
-        workshop_id=workshop.id,
-        type=events.NOTE_CREATED,
-        payload={"note": payload},
-        seq=seq,
+        session, workshop_id=workshop.id, event=event_types.note_created(payload), seq=seq
     )
     return Posted(note_id=note_id, created=True, json=payload)
 
 
 NOTE_INSERT = Note.__table__.insert()  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A note to write in bulk with the times it already has (an archive import, a new series
+    session's carried-over picks)."""
+
+    stage: Stage
+    group: Group
+    text: str
+    author: Participant | None = None
+    author_user_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+def write_batch(session: Session, *, workshop_id: int, drafts: Sequence[Draft]) -> list[Note]:
+    """Write many notes with one seq allocation and one insert each for notes and events.
+
+    Row by row, 50,000 notes took minutes. Each note keeps its own place in the log, and a note
+    that is already deleted is logged as deleted right after it, so a replay ends where the
+    tables are. The caller may still change the returned rows (their cluster) before a flush.
+    """
+    written: list[Note] = []
+    entries: list[event_types.NewEvent] = []
+    for draft in drafts:
+        created = draft.created_at or utcnow()
+        note = Note(
+            workshop_id=workshop_id,
+            stage_id=draft.stage.id,
+            group_id=draft.group.id,
+            participant_id=draft.author.id if draft.author else None,
+            author_user_id=draft.author_user_id,
+            text=clean_text(draft.text),
+            created_at=created,
+            updated_at=draft.updated_at or created,
+            deleted_at=draft.deleted_at,
+        )
+        written.append(note)
+        shown = as_json(note, stage=draft.stage, group=draft.group, author=draft.author)
+        entries.append(event_types.note_created(shown))
+        if draft.deleted_at is not None:
+            entries.append(
+                event_types.note_deleted(
+                    note_id=note.id, stage=draft.stage.key, group=draft.group.name
+                )
+            )
+    logged = iter(events.append_many(session, workshop_id=workshop_id, entries=entries))
+    for note, draft in zip(written, drafts, strict=True):
+        note.created_seq = next(logged).seq
+        if draft.deleted_at is not None:
+            next(logged)
+    session.add_all(written)
+    session.flush()
+    return written
 
 
 def _place(
@@ -188,12 +240,8 @@ def edit_note(
         session.flush()
         group = session.get(Group, note.group_id)
         author = session.get(Participant, note.participant_id) if note.participant_id else None
-        events.append(
-            session,
-            workshop_id=workshop.id,
-            type=events.NOTE_UPDATED,
-            payload={"note": as_json(note, stage=stage, group=group, author=author)},
-        )
+        shown = as_json(note, stage=stage, group=group, author=author)
+        events.append(session, workshop_id=workshop.id, event=event_types.note_updated(shown))
     return note
 
 
@@ -205,12 +253,10 @@ def delete_note(*, session: Session, workshop: Workshop, actor: Actor, note_id: 
     session.add(note)
     session.flush()
     group = session.get(Group, note.group_id)
-    events.append(
-        session,
-        workshop_id=workshop.id,
-        type=events.NOTE_DELETED,
-        payload={"note_id": note.id, "stage": stage.key, "group": group.name if group else None},
+    gone = event_types.note_deleted(
+        note_id=note.id, stage=stage.key, group=group.name if group else None
     )
+    events.append(session, workshop_id=workshop.id, event=gone)
     return note
 
 

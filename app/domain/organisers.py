@@ -13,8 +13,7 @@ from app.domain import workshops
 from app.domain.notes import Actor
 from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import N_
-from app.live import events
-from app.live import sorting_events as kinds
+from app.live import event_types, events
 from app.models import Group, Participant, Workshop
 
 ROLES = ("member", "recorder")
@@ -48,13 +47,12 @@ def set_role(
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.PARTICIPANT_ROLE,
-        payload={
-            "participant_id": participant.id,
-            "group": group.name if group else None,
-            "role": role,
-            "recorders": [p.id for p in recorders_of(session, participant.group_id)],
-        },
+        event=event_types.participant_role(
+            participant_id=participant.id,
+            group=group.name if group else None,
+            role=role,
+            recorders=[p.id for p in recorders_of(session, participant.group_id)],
+        ),
     )
     return participant
 

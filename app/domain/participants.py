@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -12,8 +13,8 @@ from app.domain import limits, workshops
 from app.domain import text as text_domain
 from app.errors import Invalid
 from app.i18n import N_
-from app.live import events
-from app.models import Participant, Workshop
+from app.live import event_types, events
+from app.models import Group, Participant, Workshop, utcnow
 
 MAX_NAME = 60
 MAX_ORGANIZATION = 100
@@ -50,25 +51,42 @@ def join(
     chosen = workshops.find_group(session, workshop.id, group)
     limits.require_room_to_join(session, workshop, chosen)
     token = secrets.token_urlsafe(32)
-    participant = Participant(
-        workshop_id=workshop.id,
-        group_id=chosen.id,
-        name=name,
-        organization=organization,
-        token_hash=hash_token(token),
+    participant = insert_participant(
+        session, group=chosen, name=name, organization=organization, token_hash=hash_token(token)
     )
-    session.add(participant)
     session.flush()
     events.append(
         session,
         workshop_id=workshop.id,
-        type=events.PARTICIPANT_JOINED,
-        payload={
-            "group": chosen.name,
-            "participants": workshops.participant_count(session, workshop.id),
-        },
+        event=event_types.participant_joined(
+            group=chosen.name, participants=workshops.participant_count(session, workshop.id)
+        ),
     )
     return Joined(participant=participant, token=token)
+
+
+def insert_participant(
+    session: Session,
+    *,
+    group: Group,
+    name: str,
+    organization: str,
+    token_hash: str,
+    role: str = "member",
+    joined_at: datetime | None = None,
+) -> Participant:
+    """The one writer of participant rows (joining and the archive import); not yet flushed."""
+    participant = Participant(
+        workshop_id=group.workshop_id,
+        group_id=group.id,
+        name=name,
+        organization=organization,
+        role=role,
+        token_hash=token_hash,
+        created_at=joined_at or utcnow(),
+    )
+    session.add(participant)
+    return participant
 
 
 def by_token(session: Session, token: str) -> Participant | None:

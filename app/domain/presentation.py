@@ -10,8 +10,7 @@ from sqlmodel import Session
 from app.domain import workshops
 from app.errors import Invalid
 from app.i18n import N_
-from app.live import events
-from app.live import sorting_events as kinds
+from app.live import event_types, events
 from app.models import Group, Presentation, Workshop
 
 
@@ -43,15 +42,24 @@ def set_presentation(
 ) -> State:
     """Spotlight a group (``None`` ends the spotlight) and optionally set the presenting order."""
     workshops.lock_open(session, workshop)
-    row = session.get(Presentation, workshop.id) or Presentation(workshop_id=workshop.id)
+    chosen = None
     if order is not None:
         chosen = [workshops.find_group(session, workshop.id, ref) for ref in order]
-        if len({g.id for g in chosen}) != len(chosen):
-            raise Invalid(N_("Each group can appear only once in the order."))
-        row.order = ",".join(str(g.id) for g in chosen)
-    row.group_id = (
-        None if group in (None, "") else workshops.find_group(session, workshop.id, group).id
-    )
+    shown = None if group in (None, "") else workshops.find_group(session, workshop.id, group)
+    return write(session, workshop=workshop, group=shown, order=chosen)
+
+
+def write(
+    session: Session, *, workshop: Workshop, group: Group | None, order: Sequence[Group] | None
+) -> State:
+    """The one writer of the presenting state (the console and the archive import): the
+    spotlight, the order when given, and its event."""
+    if order is not None and len({g.id for g in order}) != len(order):
+        raise Invalid(N_("Each group can appear only once in the order."))
+    row = session.get(Presentation, workshop.id) or Presentation(workshop_id=workshop.id)
+    if order is not None:
+        row.order = ",".join(str(g.id) for g in order)
+    row.group_id = group.id if group is not None else None
     session.add(row)
     session.flush()
     return _changed(session, workshop)
@@ -80,10 +88,8 @@ def _changed(session: Session, workshop: Workshop) -> State:
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.PRESENTATION_CHANGED,
-        payload={
-            "group": state.group.name if state.group else None,
-            "order": [g.name for g in state.order],
-        },
+        event=event_types.presentation_changed(
+            group=state.group.name if state.group else None, order=[g.name for g in state.order]
+        ),
     )
     return state

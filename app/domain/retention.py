@@ -20,7 +20,8 @@ from sqlmodel import Session, col, func, select
 from app.domain import records, search_index
 from app.errors import Conflict, Invalid
 from app.i18n import N_
-from app.live import events
+from app.live import event_types, events
+from app.live.event_types import WORKSHOP_CLOSED as WORKSHOP_CLOSED
 from app.models import (
     Cluster,
     Event,
@@ -33,7 +34,6 @@ from app.models import (
     utcnow,
 )
 
-WORKSHOP_CLOSED = "workshop.closed"
 MAX_DAYS = 3650
 PURGED_PAYLOAD = '{"purged":true}'
 
@@ -113,7 +113,7 @@ def close_workshop(*, session: Session, workshop: Workshop) -> Workshop:
     row.closed_at = utcnow()
     session.add(row)
     session.flush()
-    events.append(session, workshop_id=workshop.id, type=WORKSHOP_CLOSED, payload={})
+    events.append(session, workshop_id=workshop.id, event=event_types.workshop_closed())
     return workshop
 
 

@@ -15,11 +15,10 @@ from sqlmodel import Session, col, select
 
 from app.domain import clusters, stage_controls, workshops
 from app.domain import notes as notes_domain
-from app.live import events
-from app.live import sorting_events as kinds
+from app.live import event_types, events
 from app.models import Group, Note, Participant, Stage, Workshop, utcnow
 
-NOTE_EVENTS = (events.NOTE_CREATED, events.NOTE_UPDATED)
+NOTE_EVENTS = (event_types.NOTE_CREATED, event_types.NOTE_UPDATED)
 
 
 @dataclass(frozen=True)
@@ -60,39 +59,42 @@ def set_hidden(*, session: Session, workshop: Workshop, stage_key: str, hidden: 
     control.hidden = hidden
     session.add(control)
     session.flush()
-    payload: dict[str, Any] = {"stage": stage.key, "hidden": hidden, "notes": []}
+    shown: list[dict[str, Any]] = []
     if not hidden:
         # Subscribers saw only counts while hidden: the reveal carries the notes themselves.
         notes = notes_domain.live_notes(session, workshop_id=workshop.id, stage_id=stage.id)
-        payload["notes"] = [
-            full_note_json(session, note) for note in notes if note.moderated_at is None
-        ]
-    events.append(session, workshop_id=workshop.id, type=kinds.STAGE_REVEALED, payload=payload)
+        shown = [full_note_json(session, note) for note in notes if note.moderated_at is None]
+    revealed = event_types.stage_revealed(stage=stage.key, hidden=hidden, notes=shown)
+    events.append(session, workshop_id=workshop.id, event=revealed)
     return stage
 
 
 def moderate(*, session: Session, workshop: Workshop, note_id: str, moderated: bool) -> Note:
     """Hide one note from participants and the projector, or restore it; it is never deleted."""
     workshops.lock_open(session, workshop)
-    note = clusters._live_note(session, workshop, note_id)
+    note = clusters.live_note(session, workshop, note_id)
     note.moderated_at = utcnow() if moderated else None
     session.add(note)
     session.flush()
-    stage = session.get(Stage, note.stage_id)
-    group = session.get(Group, note.group_id)
+    stage = workshops.stage_row(session, note.stage_id)
+    group = workshops.group_row(session, note.group_id)
+    announce_moderation(session, note=note, stage=stage, group=group)
+    return note
+
+
+def announce_moderation(session: Session, *, note: Note, stage: Stage, group: Group) -> None:
+    """Log that a note was hidden or restored (the console and the archive import alike)."""
     events.append(
         session,
-        workshop_id=workshop.id,
-        type=kinds.NOTE_MODERATED,
-        payload={
-            "stage": stage.key,
-            "group": group.name,
-            "note_id": note.id,
-            "moderated": moderated,
-            "note": full_note_json(session, note),
-        },
+        workshop_id=note.workshop_id,
+        event=event_types.note_moderated(
+            stage=stage.key,
+            group=group.name,
+            note_id=note.id,
+            moderated=note.moderated_at is not None,
+            note=full_note_json(session, note),
+        ),
     )
-    return note
 
 
 def full_note_json(session: Session, note: Note) -> dict[str, Any]:
@@ -127,20 +129,20 @@ def redact(event_type: str, payload: dict[str, Any], secrets: Secrets) -> dict[s
         if note.get("stage") in secrets.hidden_stage_keys:
             return {**payload, "note": redact_note(note)}
         return payload
-    if event_type == kinds.NOTE_MODERATED:
+    if event_type == event_types.NOTE_MODERATED:
         if payload.get("moderated") or payload.get("note_id") in secrets.moderated_note_ids:
             return {k: v for k, v in payload.items() if k != "note"} | {"moderated": True}
         if payload.get("stage") in secrets.hidden_stage_keys:
             return {**payload, "note": redact_note(payload.get("note") or {})}
         return payload
-    if event_type == kinds.STAGE_REVEALED:
+    if event_type == event_types.STAGE_REVEALED:
         if payload.get("stage") in secrets.hidden_stage_keys:
             return {**payload, "notes": []}
         notes = [
             n for n in payload.get("notes", []) if n.get("id") not in secrets.moderated_note_ids
         ]
         return {**payload, "notes": notes}
-    if event_type == kinds.VOTE_CHANGED:
+    if event_type == event_types.VOTE_CHANGED:
         # Dots are secret ballots among participants; totals are public.
         return {k: v for k, v in payload.items() if k not in ("participant_id", "dots")}
     return payload

@@ -2,7 +2,7 @@
 
 A pick is a ``Selection`` row (select stage, group, and a note or a cluster). New items written
 straight into the select stage are ordinary notes of that stage. What the report lists under
-the select stage is both: the picks in board order, then the new notes.
+the select stage (both, in board order) is ``funnel_items``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.domain import clusters, organisers, stage_states, workshops
-from app.domain import notes as notes_domain
 from app.domain.notes import Actor
 from app.errors import Conflict, Invalid
 from app.i18n import N_
-from app.live import events
-from app.live import sorting_events as kinds
-from app.models import Group, Note, Selection, Stage, Workshop
+from app.live import event_types, events
+from app.models import Cluster, Group, Note, Selection, Stage, Workshop
 
 
 @dataclass(frozen=True)
@@ -53,12 +51,13 @@ def set_selected(
     if stage.kind != "select":
         raise Conflict(N_("Items can only be picked in a selection stage."))
     source = source_of(session, stage)
+    item: Note | Cluster
     if note_id is not None:
-        item = clusters._live_note(session, workshop, note_id)
+        item = clusters.live_note(session, workshop, note_id)
         if item.moderated_at is not None or item.duplicate_of:
             raise Conflict(N_("This note cannot be picked."))
     else:
-        item = clusters._live_cluster(session, workshop, cluster_id)
+        item = clusters.live_cluster(session, workshop, cluster_id)
     if item.stage_id != source.id:
         raise Conflict(N_("Only items of “%(stage)s” can be picked here."), stage=source.label)
     organisers.require_organiser(actor, item.group_id)
@@ -71,37 +70,60 @@ def set_selected(
     existing = session.exec(statement).first()
     if (existing is not None) == selected:
         return Picked(selected=selected, changed=False)
+    group = workshops.group_row(session, item.group_id)
+    picked_note = item.id if isinstance(item, Note) else None
+    picked_cluster = item.id if isinstance(item, Cluster) else None
     if selected:
-        row = Selection(
-            workshop_id=workshop.id,
-            stage_id=stage.id,
-            group_id=item.group_id,
-            note_id=item.id if note_id is not None else None,
-            cluster_id=item.id if cluster_id is not None else None,
+        insert_selection(
+            session, stage=stage, group=group, note_id=picked_note, cluster_id=picked_cluster
         )
-        session.add(row)
-        session.flush()
-    else:
-        session.delete(existing)
-        session.flush()
-    group = session.get(Group, item.group_id)
-    event = events.append(
-        session,
-        workshop_id=workshop.id,
-        type=kinds.SELECTION_CHANGED,
-        payload={
-            "stage": stage.key,
-            "group": group.name,
-            "note_id": item.id if note_id is not None else None,
-            "cluster_id": item.id if cluster_id is not None else None,
-            "selected": selected,
-        },
+        return Picked(selected=True, changed=True)
+    session.delete(existing)
+    session.flush()
+    _announce(session, stage=stage, group=group, note_id=picked_note, cluster_id=picked_cluster)
+    return Picked(selected=False, changed=True)
+
+
+def insert_selection(
+    session: Session, *, stage: Stage, group: Group, note_id: str | None, cluster_id: int | None
+) -> Selection:
+    """The one writer of picks (the board and the archive import): the row and its event,
+    whose seq orders the picks in the report."""
+    row = Selection(
+        workshop_id=stage.workshop_id,
+        stage_id=stage.id,
+        group_id=group.id,
+        note_id=note_id,
+        cluster_id=cluster_id,
     )
-    if selected:
-        row.created_seq = event.seq
-        session.add(row)
-        session.flush()
-    return Picked(selected=selected, changed=True)
+    session.add(row)
+    session.flush()
+    event = _announce(
+        session, stage=stage, group=group, note_id=note_id, cluster_id=cluster_id, selected=True
+    )
+    row.created_seq = event.seq
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _announce(
+    session: Session,
+    *,
+    stage: Stage,
+    group: Group,
+    note_id: str | None,
+    cluster_id: int | None,
+    selected: bool = False,
+) -> events.Appended:
+    changed = event_types.selection_changed(
+        stage=stage.key,
+        group=group.name,
+        note_id=note_id,
+        cluster_id=cluster_id,
+        selected=selected,
+    )
+    return events.append(session, workshop_id=stage.workshop_id, event=changed)
 
 
 def selections_of(session: Session, workshop_id: int) -> Sequence[Selection]:
@@ -111,36 +133,3 @@ def selections_of(session: Session, workshop_id: int) -> Sequence[Selection]:
         .order_by(col(Selection.created_seq))
     )
     return session.exec(statement).all()
-
-
-def report_items(session: Session, *, stage: Stage, group_id: int) -> list[tuple[str, Note | None]]:
-    """List a select stage for one group: the picks in board order, then the new notes.
-
-    A picked cluster is listed by its title (or its notes' texts when untitled), without a note.
-    """
-    from app.domain import layouts
-
-    items: list[tuple[str, Note | None]] = []
-    if stage.draws_from:
-        source = workshops.stage_by_key(session, stage.workshop_id, stage.draws_from)
-        picked = session.exec(
-            select(Selection).where(Selection.stage_id == stage.id, Selection.group_id == group_id)
-        ).all()
-        picked_notes = {row.note_id for row in picked if row.note_id}
-        picked_clusters = {row.cluster_id for row in picked if row.cluster_id}
-        layout = layouts.group_layout(session, stage=source, group_id=group_id)
-        for pile in layout.clusters:
-            if pile.cluster.id in picked_clusters:
-                title = pile.cluster.title or "、".join(i.note.text for i in pile.items)
-                items.append((title, None))
-            items.extend((i.note.text, i.note) for i in pile.items if i.note.id in picked_notes)
-        items.extend((i.note.text, i.note) for i in layout.loose if i.note.id in picked_notes)
-    own = notes_domain.live_notes(
-        session, workshop_id=stage.workshop_id, stage_id=stage.id, group_id=group_id
-    )
-    items.extend((note.text, note) for note in own if _reportable(note))
-    return items
-
-
-def _reportable(note: Note) -> bool:
-    return note.moderated_at is None and not note.duplicate_of

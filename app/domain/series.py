@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from app.domain import formats, records, search, selections, users, workshops
+from app.domain import formats, funnel_items, records, search, users, workshops
 from app.domain import notes as notes_domain
 from app.domain import text as text_domain
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.i18n import N_
-from app.live import events
 from app.models import (
     Group,
     Note,
@@ -252,7 +251,7 @@ def last_picks(session: Session, workshop: Workshop) -> dict[str, list[str]]:
         for group in workshops.groups_of(session, workshop.id):
             items = [
                 text
-                for text, note in selections.report_items(session, stage=stage, group_id=group.id)
+                for text, note in funnel_items.report_items(session, stage=stage, group_id=group.id)
                 if text and (note is None or note.stage_id != stage.id)
             ]
             if items:
@@ -271,27 +270,19 @@ def _carry_picks(
         g.name: g for g in session.exec(select(Group).where(Group.workshop_id == created.id))
     }
     new_stages = {s.key: s for s in workshops.stages_of(session, created.id)}
+    drafts: list[notes_domain.Draft] = []
     for key, texts in last_picks(session, source).items():
         stage_key, group_name = key.split("\t", 1)
         stage, group = new_stages.get(stage_key), new_groups.get(group_name)
         if stage is None or group is None:
             continue
-        for text in texts:
-            note = Note(
-                workshop_id=created.id,
-                stage_id=stage.id,
-                group_id=group.id,
+        drafts.extend(
+            notes_domain.Draft(
+                stage=stage,
+                group=group,
+                text=text[: notes_domain.MAX_TEXT],
                 author_user_id=user.id,
-                text=notes_domain.clean_text(text[: notes_domain.MAX_TEXT]),
             )
-            session.add(note)
-            session.flush()
-            event = events.append(
-                session,
-                workshop_id=created.id,
-                type=events.NOTE_CREATED,
-                payload={"note": notes_domain.as_json(note, stage=stage, group=group, author=None)},
-            )
-            note.created_seq = event.seq
-            session.add(note)
-    session.flush()
+            for text in texts
+        )
+    notes_domain.write_batch(session, workshop_id=created.id, drafts=drafts)

@@ -13,8 +13,7 @@ from sqlmodel import Session
 from app.domain import stage_controls, workshops
 from app.errors import Conflict, Invalid
 from app.i18n import N_
-from app.live import events
-from app.live import sorting_events as kinds
+from app.live import event_types, events
 from app.models import Stage, StageControl, Workshop, utcnow
 
 MAX_SECONDS = 4 * 3600
@@ -41,12 +40,9 @@ def set_timer(
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.TIMER_CHANGED,
-        payload={
-            "stage": stage.key,
-            "ends_at": iso(control.timer_ends_at),
-            "lock_at_zero": control.timer_locks,
-        },
+        event=event_types.timer_changed(
+            stage=stage.key, ends_at=iso(control.timer_ends_at), lock_at_zero=control.timer_locks
+        ),
     )
     return control
 

@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.live import events
+from app.live import event_types
 from app.models import Event, Group, Stage
 
-NOTE_EVENTS = (events.NOTE_CREATED, events.NOTE_UPDATED, events.NOTE_DELETED)
-ROOM_EVENTS = frozenset({"presentation.changed", "timer.changed", "stage.voting"})
+NOTE_EVENTS = (event_types.NOTE_CREATED, event_types.NOTE_UPDATED, event_types.NOTE_DELETED)
+ROOM_EVENTS = frozenset(
+    {event_types.PRESENTATION_CHANGED, event_types.TIMER_CHANGED, event_types.STAGE_VOTING}
+)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from app.domain import clusters, selections, stage_controls, workshops
 from app.domain.notes import Actor
 from app.errors import Conflict, Forbidden, Invalid
 from app.i18n import N_
-from app.live import events
-from app.live import sorting_events as kinds
-from app.models import Group, Stage, Vote, Workshop
+from app.live import event_types, events
+from app.models import Cluster, Group, Note, Stage, Vote, Workshop
 
 MAX_DOTS = 20
 
@@ -53,12 +52,9 @@ def configure(
     events.append(
         session,
         workshop_id=workshop.id,
-        type=kinds.STAGE_VOTING,
-        payload={
-            "stage": stage.key,
-            "dots_per_person": dots_per_person,
-            "dots_per_item": dots_per_item,
-        },
+        event=event_types.stage_voting(
+            stage=stage.key, dots_per_person=dots_per_person, dots_per_item=dots_per_item
+        ),
     )
     return stage
 
@@ -91,12 +87,13 @@ def set_dots(
     if stage_controls.peek(session, source).hidden or stage_controls.peek(session, stage).hidden:
         # A vote answers with the item's total: before the reveal that would leak other tables.
         raise Conflict(N_("Voting starts when the facilitator reveals the notes."))
+    item: Note | Cluster
     if note_id is not None:
-        item = clusters._live_note(session, workshop, note_id)
+        item = clusters.live_note(session, workshop, note_id)
         if item.moderated_at is not None or item.duplicate_of:
             raise Conflict(N_("This note cannot be voted on."))
     else:
-        item = clusters._live_cluster(session, workshop, cluster_id)
+        item = clusters.live_cluster(session, workshop, cluster_id)
     if item.stage_id != source.id:
         raise Conflict(N_("Only items of “%(stage)s” can be voted on."), stage=source.label)
     if stage.scope == "group" and item.group_id != participant.group_id:
@@ -121,39 +118,84 @@ def set_dots(
         raise Conflict(
             N_("You have only %(left)s dots left."), left=control.dots_per_person - used_elsewhere
         )
+    voted_note = item.id if isinstance(item, Note) else None
+    voted_cluster = item.id if isinstance(item, Cluster) else None
     if row is None and dots:
-        row = Vote(
-            workshop_id=workshop.id,
-            stage_id=stage.id,
+        insert_vote(
+            session,
+            stage=stage,
             participant_id=participant.id,
-            note_id=item.id if note_id is not None else None,
-            cluster_id=item.id if cluster_id is not None else None,
+            note_id=voted_note,
+            cluster_id=voted_cluster,
             dots=dots,
         )
-        session.add(row)
     elif row is not None and dots:
         row.dots = dots
         session.add(row)
     elif row is not None:
         session.delete(row)
     session.flush()
-    total = item_total(session, stage_id=stage.id, note_id=note_id, cluster_id=cluster_id)
-    group = session.get(Group, item.group_id)
-    events.append(
+    total = announce_vote(
         session,
-        workshop_id=workshop.id,
-        type=kinds.VOTE_CHANGED,
-        payload={
-            "stage": stage.key,
-            "group": group.name,
-            "note_id": item.id if note_id is not None else None,
-            "cluster_id": item.id if cluster_id is not None else None,
-            "total": total,
-            "participant_id": participant.id,
-            "dots": dots,
-        },
+        stage=stage,
+        group=workshops.group_row(session, item.group_id),
+        participant_id=participant.id,
+        note_id=voted_note,
+        cluster_id=voted_cluster,
+        dots=dots,
     )
     return Voted(dots=dots, total=total, remaining=control.dots_per_person - used_elsewhere - dots)
+
+
+def insert_vote(
+    session: Session,
+    *,
+    stage: Stage,
+    participant_id: str,
+    note_id: str | None,
+    cluster_id: int | None,
+    dots: int,
+) -> Vote:
+    """The one writer of new vote rows (the board and the archive import); not yet flushed."""
+    row = Vote(
+        workshop_id=stage.workshop_id,
+        stage_id=stage.id,
+        participant_id=participant_id,
+        note_id=note_id,
+        cluster_id=cluster_id,
+        dots=dots,
+    )
+    session.add(row)
+    return row
+
+
+def announce_vote(
+    session: Session,
+    *,
+    stage: Stage,
+    group: Group,
+    participant_id: str,
+    note_id: str | None,
+    cluster_id: int | None,
+    dots: int,
+) -> int:
+    """Log a participant's dots on an item with the item's new total (flushed votes); the
+    total goes back to the caller, who answers with it."""
+    total = item_total(session, stage_id=stage.id, note_id=note_id, cluster_id=cluster_id)
+    events.append(
+        session,
+        workshop_id=stage.workshop_id,
+        event=event_types.vote_changed(
+            stage=stage.key,
+            group=group.name,
+            note_id=note_id,
+            cluster_id=cluster_id,
+            total=total,
+            participant_id=participant_id,
+            dots=dots,
+        ),
+    )
+    return total
 
 
 def item_total(

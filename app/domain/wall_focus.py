@@ -12,23 +12,17 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from app.domain import workshops
-from app.live import events
+from app.live import event_types, events
+from app.live.event_types import WALL_FOCUSED as WALL_FOCUSED
 from app.models import Event, Group, Workshop
-
-WALL_FOCUSED = "wall.focused"
-"""``{group}``: the group's name, or null for every group."""
 
 
 def focus(*, session: Session, workshop: Workshop, group: str | int | None) -> Group | None:
     """Show one group alone on the wall (``None``: every group); return the group."""
     events.lock_workshop(session, workshop.id)
     chosen = None if group in (None, "") else workshops.find_group(session, workshop.id, group)
-    events.append(
-        session,
-        workshop_id=workshop.id,
-        type=WALL_FOCUSED,
-        payload={"group": chosen.name if chosen else None},
-    )
+    focused = event_types.wall_focused(chosen.name if chosen else None)
+    events.append(session, workshop_id=workshop.id, event=focused)
     return chosen
 
 

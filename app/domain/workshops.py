@@ -14,7 +14,7 @@ from app.domain import text as text_domain
 from app.domain.formats import StageSpec, validate_stages
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
-from app.live import events
+from app.live import event_types, events
 from app.models import Group, Participant, Stage, Workshop
 
 # No 0/O, 1/I/L, U/V: read off a projector or spoken aloud, these never get confused.
@@ -185,6 +185,22 @@ def stage_by_key(session: Session, workshop_id: int, key: str) -> Stage:
     return stage
 
 
+def stage_row(session: Session, stage_id: int) -> Stage:
+    """The stage a row points at; its foreign key guarantees it exists."""
+    stage = session.get(Stage, stage_id)
+    if stage is None:
+        raise LookupError(f"stage {stage_id} is missing")
+    return stage
+
+
+def group_row(session: Session, group_id: int) -> Group:
+    """The group a row points at; its foreign key guarantees it exists."""
+    group = session.get(Group, group_id)
+    if group is None:
+        raise LookupError(f"group {group_id} is missing")
+    return group
+
+
 def find_group(session: Session, workshop_id: int, ref: str | int) -> Group:
     """Find a group by its name or its id, as the API promises."""
     text = str(ref).strip()
@@ -258,9 +274,9 @@ def announce_stages(
     session.flush()
     stages = stages_of(session, workshop.id)
     controls = stage_controls.controls_of(session, workshop.id)
-    payload: dict[str, object] = {
-        "current_stage": workshop.current_stage_key,
-        "stages": [
+    changed = event_types.stage_changed(
+        current_stage=workshop.current_stage_key,
+        stages=[
             {
                 "key": stage.key,
                 "status": stage.status,
@@ -268,10 +284,7 @@ def announce_stages(
             }
             for stage in stages
         ],
-    }
-    if reason is not None:
-        payload["reason"] = reason
-    event = events.append(
-        session, workshop_id=workshop.id, type=events.STAGE_CHANGED, payload=payload
+        reason=reason,
     )
+    event = events.append(session, workshop_id=workshop.id, event=changed)
     return StageChanged(event_seq=event.seq, current_stage=workshop.current_stage_key)

@@ -34,7 +34,7 @@ HEADER_WIDTHS = (Cm(3.5), Cm(12.5))
 def render(report: Report) -> bytes:
     t = layout.titles()
     document = Document()
-    _set_fonts(document)
+    set_fonts(document)
     _a4(document)
     properties = document.core_properties
     properties.title = report.title
@@ -169,7 +169,7 @@ def _shade(cell: _Cell) -> None:
     properties.append(shading)
 
 
-def _set_fonts(document: DocxDocument) -> None:
+def set_fonts(document: DocxDocument) -> None:
     for name in STYLES:
         _style_font(document.styles[name])
     defaults = document.styles.element.find(qn("w:docDefaults"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from app import i18n
-from app.domain import boards, records, selections, workshops
+from app.domain import boards, funnel_items, records, selections, workshops
 from app.domain import notes as notes_domain
 from app.models import Cluster, Note, Participant, Vote, Workshop, utcnow
 
@@ -217,7 +217,7 @@ def build(session: Session, workshop: Workshop) -> Report:
         for stage in stages:
             if stage.kind == "select":
                 # The funnel: what the group picked from the source stage, then what it added.
-                picked = selections.report_items(session, stage=stage, group_id=group.id)
+                picked = funnel_items.report_items(session, stage=stage, group_id=group.id)
                 group_stages.append(
                     ReportStage(
                         key=stage.key,

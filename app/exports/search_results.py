@@ -112,7 +112,7 @@ def jsonl_chunks(hits: Iterable[Hit]) -> Iterator[bytes]:
 def workbook(hits: Iterable[Hit]) -> bytes:
     book = Workbook()
     sheet = xlsx.first_sheet(book, i18n.gettext("Search results"))
-    xlsx._fill(
+    xlsx.fill_sheet(
         sheet, header(), [row(hit) for hit in hits], widths=[12, 30, 20, 12, 24, 8, 20, 70, 20]
     )
     buffer = io.BytesIO()

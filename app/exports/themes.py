@@ -36,7 +36,7 @@ def workbook(analysis: AnalysisView) -> bytes:
     book = Workbook()
     overview = xlsx.first_sheet(book, _("Themes by year"))
     head, rows = theme_year_rows(analysis)
-    xlsx._fill(overview, head, rows, widths=[60, *[8] * (len(head) - 1)])
+    xlsx.fill_sheet(overview, head, rows, widths=[60, *[8] * (len(head) - 1)])
     used: set[str] = {overview.title}
     for number, theme in enumerate(analysis.themes, 1):
         if not theme.items:
@@ -48,7 +48,7 @@ def workbook(analysis: AnalysisView) -> bytes:
             n += 1
         used.add(name)
         sheet = book.create_sheet(name)
-        xlsx._fill(
+        xlsx.fill_sheet(
             sheet,
             [_("Date"), _("Workshop"), _("Group"), _("Text")],
             [
@@ -70,7 +70,7 @@ def workbook(analysis: AnalysisView) -> bytes:
 def appendix(analysis: AnalysisView) -> bytes:
     """The analysis as a Word appendix to the 報告書, in the report's own fonts and page size."""
     document = Document()
-    docx._set_fonts(document)
+    docx.set_fonts(document)
     docx._a4(document)
     document.core_properties.title = analysis.analysis.name
     document.core_properties.author = "Fusen"

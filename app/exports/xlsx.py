@@ -39,10 +39,10 @@ def render(report: Report) -> bytes:
     rows += [[_("Steps"), "\n".join(report.steps)]] if report.steps else []
     rows += [[_("Closing summary"), report.closing_summary]] if report.closing_summary else []
     rows += [[_("Notes"), report.note_count]]
-    _fill(overview, [_("Item"), _("Details")], rows, widths=[24, 80])
+    fill_sheet(overview, [_("Item"), _("Details")], rows, widths=[24, 80])
 
     notes = book.create_sheet(_("Notes")[:31])
-    _fill(
+    fill_sheet(
         notes,
         cells.note_header(),
         cells.note_table(report),
@@ -74,10 +74,10 @@ def render(report: Report) -> bytes:
         _("Answer"),
         _("Remark"),
     ]
-    _fill(qa, qa_header, qa_rows, widths=[6, 16, 50, 16, 60, 30])
+    fill_sheet(qa, qa_header, qa_rows, widths=[6, 16, 50, 16, 60, 30])
 
     comments = book.create_sheet(_("Comments")[:31])
-    _fill(
+    fill_sheet(
         comments,
         [_("Role"), _("Name"), _("Organisation"), _("Comment")],
         [[c.label, c.name, c.organization, c.text] for c in report.comments],
@@ -85,7 +85,7 @@ def render(report: Report) -> bytes:
     )
 
     feedback = book.create_sheet(_("Feedback")[:31])
-    _fill(
+    fill_sheet(
         feedback,
         [_("Feedback"), _("Rating"), _("Name"), _("Organisation"), _("Time")],
         [
@@ -99,7 +99,7 @@ def render(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def _fill(
+def fill_sheet(
     sheet: Worksheet,
     header: Sequence[str],
     rows: Sequence[Sequence[object]],

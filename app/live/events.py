@@ -10,16 +10,18 @@ from typing import Any, NamedTuple
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.live.event_types import NOTE_CREATED as NOTE_CREATED
+from app.live.event_types import NOTE_DELETED as NOTE_DELETED
+from app.live.event_types import NOTE_UPDATED as NOTE_UPDATED
+from app.live.event_types import PARTICIPANT_JOINED as PARTICIPANT_JOINED
+from app.live.event_types import RESET as RESET
+from app.live.event_types import STAGE_CHANGED as STAGE_CHANGED
+from app.live.event_types import NewEvent
 from app.models import Event, Workshop, utcnow
 
+# The type names above are re-exported for the stream and the board, which read them from here;
+# they are defined in ``event_types`` with the rest.
 PENDING_KEY = "fusen_pending_events"
-
-NOTE_CREATED = "note.created"
-NOTE_UPDATED = "note.updated"
-NOTE_DELETED = "note.deleted"
-STAGE_CHANGED = "stage.changed"
-PARTICIPANT_JOINED = "participant.joined"
-RESET = "reset"
 
 EVENT_INSERT = Event.__table__.insert()  # type: ignore[attr-defined]
 
@@ -68,19 +70,20 @@ def reserve_seq(session: Session, workshop_id: int) -> Reserved:
         .returning(col(Workshop.last_seq), col(Workshop.status))
         .execution_options(synchronize_session=False)
     )
-    seq, status = session.execute(statement).one()
-    return Reserved(seq=seq, status=status)
+    row = session.execute(statement).one()
+    return Reserved(seq=row.last_seq, status=row.status)
 
 
 def append(
     session: Session,
     *,
     workshop_id: int,
-    type: str,
-    payload: dict[str, Any],
+    event: NewEvent,
     seq: int | None = None,
 ) -> Appended:
     """Append one event; its seq comes from under the workshop row lock: order = commit order.
+
+    ``event`` comes from a builder in ``event_types``: one shape per type, wherever it is written.
 
     ``seq`` is one already taken with ``reserve_seq`` in this transaction. The row goes in with
     a plain INSERT: nothing reads the event back through the session.
@@ -92,19 +95,24 @@ def append(
         {
             "workshop_id": workshop_id,
             "seq": seq,
-            "type": type,
-            "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            "type": event.type,
+            "payload": _encode(event.payload),
             "created_at": utcnow(),
         },
     )
     session.info.setdefault(PENDING_KEY, []).append(Wakeup(workshop_id, seq))
-    return Appended(workshop_id, seq, type)
+    return Appended(workshop_id, seq, event.type)
 
 
-def append_many(
-    session: Session, *, workshop_id: int, entries: Sequence[tuple[str, dict[str, Any]]]
-) -> list[Event]:
-    """Append several events in order with one seq allocation and one insert (imports)."""
+def _encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def append_many(session: Session, *, workshop_id: int, entries: Sequence[NewEvent]) -> list[Event]:
+    """Append several events in order with one seq allocation and one insert (imports).
+
+    The same builders make the entries as for ``append``; only the round trips are fewer.
+    """
     if not entries:
         return []
     statement = (
@@ -114,16 +122,16 @@ def append_many(
         .returning(col(Workshop.last_seq))
         .execution_options(synchronize_session=False)
     )
-    last = session.execute(statement).scalar_one()
+    last: int = session.execute(statement).scalar_one()
     first = last - len(entries) + 1
     logged = [
         Event(
             workshop_id=workshop_id,
             seq=first + i,
-            type=type,
-            payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            type=entry.type,
+            payload=_encode(entry.payload),
         )
-        for i, (type, payload) in enumerate(entries)
+        for i, entry in enumerate(entries)
     ]
     session.add_all(logged)
     session.flush()

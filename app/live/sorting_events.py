@@ -1,38 +1,25 @@
-"""Event types of live sorting. Every payload names its ``stage`` and, where one is concerned,
-its ``group``, and carries enough that an API client can rebuild the board from the stream alone.
+"""Which event types the sorting boards redraw: groupings of the types named in ``event_types``.
+
+The names are re-exported so readers may write ``kinds.CLUSTER_CREATED``; each is defined, with
+its payload builder, in ``event_types`` only.
 """
 
 from __future__ import annotations
 
-CLUSTER_CREATED = "cluster.created"
-"""``{stage, group, cluster: {id, stage, group, title, position}, notes: [placement…]}``"""
-CLUSTER_UPDATED = "cluster.updated"
-"""``{stage, group, cluster}`` — a new title or position."""
-CLUSTER_DISSOLVED = "cluster.dissolved"
-"""``{stage, group, cluster_id, notes: [placement…]}`` — its notes are loose again."""
-CLUSTER_MERGED = "cluster.merged"
-"""``{stage, group, cluster_id, into: cluster, notes: [placement…]}`` — ``cluster_id`` is gone."""
-NOTE_MOVED = "note.moved"
-"""``{stage, group, notes: [placement…]}``; placement: ``{id, cluster_id, position, duplicate_of}``
-"""
-NOTE_DUPLICATE = "note.duplicate"
-"""``{stage, group, note_id, duplicate_of, notes: [placement…]}``; null ``duplicate_of`` unfolds."""
-SELECTION_CHANGED = "selection.changed"
-"""``{stage, group, note_id, cluster_id, selected}`` — ``stage`` is the select stage."""
-VOTE_CHANGED = "vote.changed"
-"""``{stage, group, note_id, cluster_id, total, participant_id, dots}``."""
-STAGE_VOTING = "stage.voting"
-"""``{stage, dots_per_person, dots_per_item}``."""
-STAGE_REVEALED = "stage.revealed"
-"""``{stage, hidden, notes: [note…]}`` — on reveal, every visible note of the stage."""
-NOTE_MODERATED = "note.moderated"
-"""``{stage, group, note_id, moderated, note}``."""
-PARTICIPANT_ROLE = "participant.role"
-"""``{participant_id, group, role, recorders: [participant id…]}``."""
-PRESENTATION_CHANGED = "presentation.changed"
-"""``{group, order: [group name…]}``; ``group`` null = nobody presents."""
-TIMER_CHANGED = "timer.changed"
-"""``{stage, ends_at, lock_at_zero}``; ``ends_at`` null = no timer."""
+from app.live.event_types import CLUSTER_CREATED as CLUSTER_CREATED
+from app.live.event_types import CLUSTER_DISSOLVED as CLUSTER_DISSOLVED
+from app.live.event_types import CLUSTER_MERGED as CLUSTER_MERGED
+from app.live.event_types import CLUSTER_UPDATED as CLUSTER_UPDATED
+from app.live.event_types import NOTE_DUPLICATE as NOTE_DUPLICATE
+from app.live.event_types import NOTE_MODERATED as NOTE_MODERATED
+from app.live.event_types import NOTE_MOVED as NOTE_MOVED
+from app.live.event_types import PARTICIPANT_ROLE as PARTICIPANT_ROLE
+from app.live.event_types import PRESENTATION_CHANGED as PRESENTATION_CHANGED
+from app.live.event_types import SELECTION_CHANGED as SELECTION_CHANGED
+from app.live.event_types import STAGE_REVEALED as STAGE_REVEALED
+from app.live.event_types import STAGE_VOTING as STAGE_VOTING
+from app.live.event_types import TIMER_CHANGED as TIMER_CHANGED
+from app.live.event_types import VOTE_CHANGED as VOTE_CHANGED
 
 COLUMN_EVENTS = frozenset(
     {

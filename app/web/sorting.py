@@ -104,7 +104,7 @@ def move_note(
 
     def action() -> None:
         if cluster == "new":
-            note = clusters._live_note(session, workshop, note_id)
+            note = clusters.live_note(session, workshop, note_id)
             stage = session.get(Stage, note.stage_id)
             clusters.create_cluster(
                 session=session,
@@ -140,7 +140,7 @@ def drop_onto(
     """A note dropped onto another: join its cluster, or start a cluster of the two."""
 
     def action() -> None:
-        other = clusters._live_note(session, workshop, target)
+        other = clusters.live_note(session, workshop, target)
         if other.cluster_id is not None:
             clusters.move_note(
                 session=session,
@@ -486,7 +486,7 @@ def note_menu(
 ) -> Response:
     """What can be done with one note: fetched into the board's one dialog, or a page of its
     own without JavaScript. The duplicate picker lists the likeliest duplicates first."""
-    note = clusters._live_note(session, workshop, note_id)
+    note = clusters.live_note(session, workshop, note_id)
     organisers.require_organiser(actor, note.group_id)
     stage = session.get(Stage, note.stage_id)
     layout = layouts.group_layout(session, stage=stage, group_id=note.group_id)
