@@ -40,7 +40,7 @@ from app.schemas import (
     WorkshopCreated,
     WorkshopIn,
 )
-from app.schemas_sorting import SortedSnapshot
+from app.schemas import SortedSnapshot
 from app.web import downloads, links, ratelimit
 from app.web.deps import (
     ApiRunnerWorkshopDep,

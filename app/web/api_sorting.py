@@ -22,7 +22,7 @@ from app.domain import (
     workshops,
 )
 from app.models import Cluster, Group, Stage
-from app.schemas_sorting import (
+from app.schemas import (
     ClusterEdit,
     ClusterIn,
     ClusterOut,
@@ -34,7 +34,7 @@ from app.schemas_sorting import (
     PresentationIn,
     PresentationOut,
     RevealIn,
-    RoleIn,
+    ParticipantRoleIn,
     SelectionIn,
     SelectionResult,
     SortingIn,
@@ -284,7 +284,10 @@ def moderate_note(
 
 @router.put("/participants/{participant_id}/role", name="api:participant_role")
 def set_role(
-    participant_id: str, body: RoleIn, workshop: ApiRunnerWorkshopDep, session: SessionDep
+    participant_id: str,
+    body: ParticipantRoleIn,
+    workshop: ApiRunnerWorkshopDep,
+    session: SessionDep,
 ) -> dict:
     """Make a participant their group's recorder, or a member (``participant.role``)."""
     participant = organisers.set_role(
