@@ -1,0 +1,21 @@
+"""The error answers every API route may give, documented once for all of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import status
+
+from app.schemas import Problem
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem}
+    for code in (
+        status.HTTP_401_UNAUTHORIZED,
+        status.HTTP_403_FORBIDDEN,
+        status.HTTP_404_NOT_FOUND,
+        status.HTTP_409_CONFLICT,
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        status.HTTP_429_TOO_MANY_REQUESTS,
+    )
+}
