@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.domain import audit, format_store, formats, retention, users
 from app.domain.formats import StageSpec
 from app.errors import DomainError, Forbidden, Invalid
 from app.i18n import N_, gettext
-from app.models import User
+from app.models import User, Workshop
 from app.web.actions import answer_page, reason, redirect
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
 from app.web.pages import render
@@ -499,57 +500,81 @@ def audit_page(request: Request, user: PageAdminDep, session: SessionDep) -> Res
 # ---- One workshop: co-facilitators, closing, retention, purge ------------------------------
 
 
-def _workshop_action(
-    request: Request, session: SessionDep, workshop_id: int, action: Callable[[], object]
-) -> Response:
-    """A change to one workshop's settings, back to its page (a refusal: its reason)."""
-    back_to = request.app.url_path_for("admin:workshop", workshop_id=str(workshop_id))
-    return answer_page(request, session, action, done=lambda _: redirect(str(back_to)))
+@dataclass(frozen=True)
+class WorkshopSettings:
+    """A change to one workshop's settings, kept in the audit log in the same transaction;
+    back to the workshop's page, or its reason when refused."""
+
+    request: Request
+    session: Session
+    workshop: Workshop
+    user: User
+
+    def __call__(
+        self,
+        write: Callable[..., object],
+        /,
+        *,
+        audited: str,
+        detail: Callable[[Any], str] | None = None,
+        **params: Any,
+    ) -> Response:
+        def action() -> None:
+            result = write(session=self.session, workshop=self.workshop, **params)
+            audit.record(
+                self.session,
+                action=audited,
+                user=self.user,
+                workshop_id=self.workshop.id,
+                detail=detail(result) if detail is not None else "",
+            )
+
+        back_to = self.request.app.url_path_for("admin:workshop", workshop_id=str(self.workshop.id))
+        return answer_page(
+            self.request, self.session, action, done=lambda _: redirect(str(back_to))
+        )
+
+
+async def workshop_settings(
+    request: Request, workshop: PageRunnerWorkshopDep, user: PageStaffDep, session: SessionDep
+) -> WorkshopSettings:
+    return WorkshopSettings(request, session, workshop, user)
+
+
+async def admin_workshop_settings(
+    request: Request, workshop: PageRunnerWorkshopDep, user: PageAdminDep, session: SessionDep
+) -> WorkshopSettings:
+    """Settings only the secretariat changes: how long data is kept, and purging it."""
+    return WorkshopSettings(request, session, workshop, user)
+
+
+WorkshopSettingsDep = Annotated[WorkshopSettings, Depends(workshop_settings)]
+AdminWorkshopSettingsDep = Annotated[WorkshopSettings, Depends(admin_workshop_settings)]
 
 
 @router.post("/admin/workshops/{workshop_id}/facilitators", name="admin:add_cofacilitator")
 def add_co_facilitator(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    user: PageStaffDep,
-    session: SessionDep,
-    username: Annotated[str, Form(max_length=64)] = "",
+    change: WorkshopSettingsDep, username: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
-    def action() -> None:
-        added = users.add_co_facilitator(session=session, workshop=workshop, username=username)
-        audit.record(
-            session,
-            action="workshop.cofacilitator.add",
-            user=user,
-            workshop_id=workshop.id,
-            detail=added.username,
-        )
-
-    return _workshop_action(request, session, workshop.id, action)
+    return change(
+        users.add_co_facilitator,
+        username=username,
+        audited="workshop.cofacilitator.add",
+        detail=lambda added: added.username,
+    )
 
 
 @router.post(
     "/admin/workshops/{workshop_id}/facilitators/{user_id}/remove",
     name="admin:remove_cofacilitator",
 )
-def remove_co_facilitator(
-    request: Request,
-    user_id: IdPath,
-    workshop: PageRunnerWorkshopDep,
-    user: PageStaffDep,
-    session: SessionDep,
-) -> Response:
-    def action() -> None:
-        removed = users.remove_co_facilitator(session=session, workshop=workshop, user_id=user_id)
-        audit.record(
-            session,
-            action="workshop.cofacilitator.remove",
-            user=user,
-            workshop_id=workshop.id,
-            detail=removed.username,
-        )
-
-    return _workshop_action(request, session, workshop.id, action)
+def remove_co_facilitator(user_id: IdPath, change: WorkshopSettingsDep) -> Response:
+    return change(
+        users.remove_co_facilitator,
+        user_id=user_id,
+        audited="workshop.cofacilitator.remove",
+        detail=lambda removed: removed.username,
+    )
 
 
 @router.get("/admin/workshops/{workshop_id}/close", name="admin:close_confirm")
@@ -572,53 +597,36 @@ def close_confirm(
 
 
 @router.post("/admin/workshops/{workshop_id}/close", name="admin:close_workshop")
-def close_workshop(
-    request: Request, workshop: PageRunnerWorkshopDep, user: PageStaffDep, session: SessionDep
-) -> Response:
-    def action() -> None:
-        retention.close_workshop(session=session, workshop=workshop)
-        audit.record(session, action="workshop.close", user=user, workshop_id=workshop.id)
-
-    return _workshop_action(request, session, workshop.id, action)
+def close_workshop(change: WorkshopSettingsDep) -> Response:
+    return change(retention.close_workshop, audited="workshop.close")
 
 
 @router.post("/admin/workshops/{workshop_id}/retention", name="admin:workshop_retention")
 def set_retention(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    user: PageAdminDep,
-    session: SessionDep,
-    days: Annotated[str, Form(max_length=8)] = "",
+    change: AdminWorkshopSettingsDep, days: Annotated[str, Form(max_length=8)] = ""
 ) -> Response:
-    def action() -> None:
-        text = days.strip()
-        if text and not (text.isascii() and text.isdecimal()):
-            raise Invalid(N_("Keep data between 1 and %(max)s days."), max=retention.MAX_DAYS)
-        value = int(text) if text else None
-        retention.set_days(session=session, workshop=workshop, days=value)
-        shown = str(value) if value is not None else "default"
-        audit.record(
-            session, action="workshop.retention", user=user, workshop_id=workshop.id, detail=shown
-        )
+    return change(
+        _keep_days,
+        days=days,
+        audited="workshop.retention",
+        detail=lambda kept: str(kept) if kept is not None else "default",
+    )
 
-    return _workshop_action(request, session, workshop.id, action)
+
+def _keep_days(*, session: Session, workshop: Workshop, days: str) -> int | None:
+    """The days as typed: empty for the default, else a whole number the domain bounds."""
+    text = days.strip()
+    if text and not (text.isascii() and text.isdecimal()):
+        raise Invalid(N_("Keep data between 1 and %(max)s days."), max=retention.MAX_DAYS)
+    value = int(text) if text else None
+    retention.set_days(session=session, workshop=workshop, days=value)
+    return value
 
 
 @router.post("/admin/workshops/{workshop_id}/purge", name="admin:purge_workshop")
-def purge_workshop(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    user: PageAdminDep,
-    session: SessionDep,
-) -> Response:
-    def action() -> None:
-        kept = retention.purge_workshop(session=session, workshop=workshop)
-        audit.record(
-            session,
-            action="workshop.purge",
-            user=user,
-            workshop_id=workshop.id,
-            detail=f"participants={kept.participants} notes={kept.total_notes}",
-        )
-
-    return _workshop_action(request, session, workshop.id, action)
+def purge_workshop(change: AdminWorkshopSettingsDep) -> Response:
+    return change(
+        retention.purge_workshop,
+        audited="workshop.purge",
+        detail=lambda kept: f"participants={kept.participants} notes={kept.total_notes}",
+    )

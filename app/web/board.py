@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Annotated
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Query, Request
@@ -106,34 +106,32 @@ def qr_cards(request: Request, workshop: PageRunnerWorkshopDep, session: Session
 # A join link depends on the address the request came to (see links.public_base), so a QR
 # image may be kept by this browser only, never by a shared cache.
 QR_CACHE = "private, max-age=300"
+GroupQuery = Annotated[int | None, Query()]
 
 
 @router.get("/w/{workshop_id}/qr.svg", name="board:qr_svg")
 def qr_svg(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    g: Annotated[int | None, Query()] = None,
+    request: Request, workshop: PageRunnerWorkshopDep, session: SessionDep, g: GroupQuery = None
 ) -> Response:
     """The join QR as a standalone SVG document (with its namespace, so ``<img>`` shows it)."""
     code = _join_qr(request, session, workshop, g)
-    out = io.BytesIO()
-    code.save(out, kind="svg", scale=8, border=4, dark="#111", light="#fff", title="QR")
-    return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": QR_CACHE})
+    return _qr_file(
+        code, "image/svg+xml", kind="svg", scale=8, dark="#111", light="#fff", title="QR"
+    )
 
 
 @router.get("/w/{workshop_id}/qr.png", name="board:qr_png")
 def qr_png(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    g: Annotated[int | None, Query()] = None,
+    request: Request, workshop: PageRunnerWorkshopDep, session: SessionDep, g: GroupQuery = None
 ) -> Response:
     """The join QR as a PNG, for printers and documents that do not take SVG."""
-    code = _join_qr(request, session, workshop, g)
+    return _qr_file(_join_qr(request, session, workshop, g), "image/png", kind="png", scale=12)
+
+
+def _qr_file(code: segno.QRCode, media_type: str, **options: Any) -> Response:
     out = io.BytesIO()
-    code.save(out, kind="png", scale=12, border=4)
-    return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": QR_CACHE})
+    code.save(out, border=4, **options)
+    return Response(out.getvalue(), media_type=media_type, headers={"Cache-Control": QR_CACHE})
 
 
 def _join_qr(
