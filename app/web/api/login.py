@@ -11,7 +11,7 @@ from app.errors import Unauthorized
 from app.i18n import N_
 from app.schemas import Token
 from app.web import ratelimit
-from app.web.api.problems import PROBLEMS
+from app.web.api.common import PROBLEMS
 from app.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=PROBLEMS)

@@ -10,7 +10,7 @@ from app.domain import notes
 from app.schemas import NoteEdit, NoteIn, NoteOut
 from app.web import ratelimit
 from app.web.actions import ApiWriteDep, commit
-from app.web.api.problems import PROBLEMS
+from app.web.api.common import PROBLEMS
 from app.web.deps import SessionDep, api_workshop_actor
 
 router = APIRouter(prefix="/api/v1/workshops/{workshop_id}/notes", tags=["api"], responses=PROBLEMS)

@@ -20,7 +20,7 @@ from app.schemas import (
     ReportDetailsIn,
 )
 from app.web.actions import ApiRunnerWriteDep, ApiWriteDep
-from app.web.api.problems import PROBLEMS
+from app.web.api.common import CREATED, PROBLEMS
 from app.web.deps import ApiRunnerWorkshopDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["records"], responses=PROBLEMS)
@@ -69,12 +69,7 @@ def details_json(session: Session, workshop: Workshop) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "/workshops/{workshop_id}/questions",
-    response_model=Created,
-    status_code=status.HTTP_201_CREATED,
-    name="api:ask_question",
-)
+@router.post("/workshops/{workshop_id}/questions", name="api:ask_question", **CREATED)
 def ask_question(body: QuestionIn, write: ApiWriteDep) -> Created:
     """Ask a question: participants while a Q&A stage is open; staff record one at any time."""
     question = write(records.ask_question, text=body.text, organization=body.organization)
@@ -83,9 +78,8 @@ def ask_question(body: QuestionIn, write: ApiWriteDep) -> Created:
 
 @router.post(
     "/workshops/{workshop_id}/questions/{question_id}/answers",
-    response_model=Created,
-    status_code=status.HTTP_201_CREATED,
     name="api:answer_question",
+    **CREATED,
 )
 def answer_question(question_id: int, body: AnswerIn, write: ApiWriteDep) -> Created:
     """Record an answer and the organisation that gave it."""
@@ -125,12 +119,7 @@ def _question_json(session: Session, question: Question) -> dict[str, Any]:
     return records.question_json(question, records.answers_of(session, [question.id])[question.id])
 
 
-@router.post(
-    "/workshops/{workshop_id}/comments",
-    response_model=Created,
-    status_code=status.HTTP_201_CREATED,
-    name="api:add_comment",
-)
+@router.post("/workshops/{workshop_id}/comments", name="api:add_comment", **CREATED)
 def add_comment(body: CommentIn, write: ApiWriteDep) -> Created:
     """Keep a comment by an advisor, case presenter or facilitator."""
     comment = write(records.add_comment, **body.model_dump())
@@ -155,12 +144,7 @@ def delete_comment(comment_id: IdPath, write: ApiWriteDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
-    "/workshops/{workshop_id}/feedback",
-    response_model=Created,
-    status_code=status.HTTP_201_CREATED,
-    name="api:give_feedback",
-)
+@router.post("/workshops/{workshop_id}/feedback", name="api:give_feedback", **CREATED)
 def give_feedback(body: FeedbackIn, write: ApiWriteDep) -> Created:
     """A participant's feedback while the feedback stage is open; sending again replaces it."""
     feedback = write(records.give_feedback, text=body.text, rating=body.rating)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -12,7 +12,7 @@ from app.exports import archive
 from app.schemas import Created
 from app.web import downloads
 from app.web.actions import commit
-from app.web.api.problems import PROBLEMS
+from app.web.api.common import CREATED, PROBLEMS
 from app.web.deps import ApiRunnerWorkshopDep, ApiStaffDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/workshops", responses=PROBLEMS)
@@ -24,9 +24,8 @@ async def archive_body(request: Request) -> bytes:
 
 @router.post(
     "/import",
-    response_model=Created,
-    status_code=status.HTTP_201_CREATED,
     name="api:import_workshop",
+    **CREATED,
     tags=["records"],
     openapi_extra={
         "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}

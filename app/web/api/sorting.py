@@ -47,7 +47,7 @@ from app.schemas import (
     VotingIn,
 )
 from app.web.actions import ApiRunnerWriteDep, ApiWriteDep, Write
-from app.web.api.problems import PROBLEMS
+from app.web.api.common import PROBLEMS
 from app.web.deps import SessionDep, WorkshopActorDep
 
 router = APIRouter(prefix="/api/v1/workshops/{workshop_id}", tags=["sorting"], responses=PROBLEMS)

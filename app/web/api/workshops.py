@@ -34,7 +34,7 @@ from app.schemas import (
 )
 from app.web import links, ratelimit
 from app.web.actions import ApiRunnerWriteDep, Write, commit
-from app.web.api.problems import PROBLEMS
+from app.web.api.common import PROBLEMS
 from app.web.deps import (
     ApiStaffDep,
     SessionDep,

@@ -1,4 +1,5 @@
-"""The error answers every API route may give, documented once for all of them."""
+"""What the API routers share: the error answers every route may give, documented once, and
+the answer of a route that creates something (201 and the new id)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from fastapi import status
 
-from app.schemas import Problem
+from app.schemas import Created, Problem
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem}
@@ -19,3 +20,5 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
         status.HTTP_429_TOO_MANY_REQUESTS,
     )
 }
+
+CREATED: dict[str, Any] = {"response_model": Created, "status_code": status.HTTP_201_CREATED}
