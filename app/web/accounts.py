@@ -16,7 +16,7 @@ from app.domain.formats import StageSpec
 from app.errors import DomainError, Forbidden, Invalid
 from app.i18n import N_, gettext
 from app.models import User, Workshop
-from app.web.actions import answer_page, reason, redirect
+from app.web.actions import StaffPage, answer_page, reason, redirect
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
 from app.web.pages import render
 
@@ -501,14 +501,9 @@ def audit_page(request: Request, user: PageAdminDep, session: SessionDep) -> Res
 
 
 @dataclass(frozen=True)
-class WorkshopSettings:
+class WorkshopSettings(StaffPage):
     """A change to one workshop's settings, kept in the audit log in the same transaction;
     back to the workshop's page, or its reason when refused."""
-
-    request: Request
-    session: Session
-    workshop: Workshop
-    user: User
 
     def __call__(
         self,

@@ -26,7 +26,7 @@ from sqlmodel import Session
 from app import i18n
 from app.domain.notes import Actor
 from app.errors import DomainError
-from app.models import Workshop
+from app.models import User, Workshop
 from app.web.deps import (
     ApiRunnerWorkshopDep,
     PageActorDep,
@@ -121,6 +121,17 @@ class PageWrite:
 
     def run(self, action: Callable[[], object]) -> Response:
         return answer_page(self.request, self.write.session, action, back_to=self.back_to)
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    """Who posts a staff page's form for which workshop; a page's own write helper extends it
+    with the answer that page gives."""
+
+    request: Request
+    session: Session
+    workshop: Workshop
+    user: User
 
 
 # The binders are async: they do no I/O, and a sync dependency costs a thread hand-off.

@@ -15,8 +15,8 @@ from app.domain import records
 from app.domain.notes import Actor
 from app.errors import Invalid
 from app.i18n import N_
-from app.models import Feedback, User, Workshop
-from app.web.actions import Write, answer_page, reason, redirect
+from app.models import Feedback, Workshop
+from app.web.actions import StaffPage, Write, answer_page, reason, redirect
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
 from app.web.pages import is_htmx, render
 from app.web.phone import PhoneWrite, PhoneWriteDep, phone_context
@@ -87,14 +87,9 @@ def _sent(write: PhoneWrite, sent: dict[str, Any]) -> Response:
 
 
 @dataclass(frozen=True)
-class RecordsDesk:
+class RecordsDesk(StaffPage):
     """A write from the records page: on success back to the changed row, on a refusal the
     page again with the reason and the form as typed."""
-
-    request: Request
-    session: Session
-    workshop: Workshop
-    user: User
 
     def __call__(
         self,
