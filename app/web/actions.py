@@ -113,14 +113,14 @@ class PageWrite:
     """A write posted from a page, answered as ``answer_page`` does."""
 
     request: Request
-    write: Write
+    domain: Write
     back_to: str
 
     def __call__(self, write: Callable[..., object], /, **params: Any) -> Response:
-        return self.run(self.write.bind(write, **params))
+        return self.run(self.domain.bind(write, **params))
 
     def run(self, action: Callable[[], object]) -> Response:
-        return answer_page(self.request, self.write.session, action, back_to=self.back_to)
+        return answer_page(self.request, self.domain.session, action, back_to=self.back_to)
 
 
 @dataclass(frozen=True)
