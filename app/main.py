@@ -33,8 +33,6 @@ from app.web import accounts as accounts_pages
 from app.web import (
     admin,
     admission,
-    api,
-    api_sorting,
     board,
     csrf,
     participant,
@@ -43,6 +41,12 @@ from app.web import (
     stream,
     wall,
 )
+from app.web.api import login as login_api
+from app.web.api import notes as notes_api
+from app.web.api import records as records_api
+from app.web.api import reports as reports_api
+from app.web.api import sorting as sorting_api
+from app.web.api import workshops as workshops_api
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.compression import CompressionMiddleware
 from app.web.deps import JoinRequired, LoginRequired
@@ -234,18 +238,25 @@ def create_app(settings: Settings | None = None, *, wait_until_ready: bool = Tru
     def api_docs(request: Request) -> Response:
         return render(request, "api_docs.html", openapi_url=app.openapi_url)
 
-    app.include_router(api.router)
+    # The JSON API, one router per resource (app/web/api/); then the pages.
+    for api_router in (
+        login_api.router,
+        workshops_api.router,
+        notes_api.router,
+        reports_api.router,
+        sorting_api.router,
+        records_api.router,
+    ):
+        app.include_router(api_router)
     app.include_router(stream.router)
     app.include_router(participant.router)
     app.include_router(board.router)
     app.include_router(wall.router)
     app.include_router(admin.router)
     app.include_router(accounts_pages.router)
-    app.include_router(api_sorting.router)
     app.include_router(sorting.router)
-    from app.web import api_records, records, secretariat
+    from app.web import records, secretariat
 
-    app.include_router(api_records.router)
     app.include_router(records.router)
     app.include_router(secretariat.router)
     from app.web import search_pages, series_pages, theme_pages

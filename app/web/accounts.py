@@ -3,19 +3,22 @@ co-facilitators, closing, retention and purging."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.domain import audit, format_store, formats, retention, users
 from app.domain.formats import StageSpec
 from app.errors import DomainError, Forbidden, Invalid
 from app.i18n import N_, gettext
-from app.models import User
+from app.models import User, Workshop
+from app.web.actions import StaffPage, answer_page, reason, redirect
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
-from app.web.pages import render, render_error
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,31 +97,39 @@ def create_user(
     role: Annotated[str, Form(max_length=16)] = "facilitator",
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
-    try:
+    def create() -> users.PasswordSet:
         created = users.create_user(
             session=session, username=username, role=role, password=password
         )
         audit.record(
             session, action="user.create", user=user, detail=f"{created.user.username} ({role})"
         )
-    except DomainError as exc:
-        session.rollback()
-        return _users_page(
+        return created
+
+    return answer_page(
+        request,
+        session,
+        create,
+        refused=lambda exc: _users_page(
             request,
             session,
             user,
             form={"username": username, "role": role},
-            error=gettext(exc.message, **exc.params),
+            error=reason(exc),
             status_code=exc.status_code,
-        )
-    session.commit()
+        ),
+        done=lambda created: _users_page(request, session, user, notice=_created_notice(created)),
+    )
+
+
+def _created_notice(created: users.PasswordSet) -> str:
     notice = gettext("Account %(username)s created.", username=created.user.username)
     if created.generated_password:
         notice += " " + gettext(
             "Its password is %(password)s — hand it over now; it is not shown again.",
             password=created.generated_password,
         )
-    return _users_page(request, session, user, notice=notice)
+    return notice
 
 
 @router.get("/admin/users/{user_id}", name="admin:user")
@@ -155,24 +166,26 @@ def _account_action(
     session: SessionDep,
     user: User,
     user_id: int,
-    action,
-    success: str,  # type: ignore[no-untyped-def]
+    action: Callable[[User], str | None],
 ) -> Response:
+    """Change one account; the account's page again, with what happened or why not."""
     account = users.get(session, user_id)
-    try:
-        notice = action(account)
-    except DomainError as exc:
-        session.rollback()
-        return _user_page(
+    return answer_page(
+        request,
+        session,
+        lambda: action(account),
+        refused=lambda exc: _user_page(
             request,
             session,
             user,
             users.get(session, user_id),
-            error=gettext(exc.message, **exc.params),
+            error=reason(exc),
             status_code=exc.status_code,
-        )
-    session.commit()
-    return _user_page(request, session, user, account, notice=notice or gettext(success))
+        ),
+        done=lambda notice: _user_page(
+            request, session, user, account, notice=notice or gettext("Saved.")
+        ),
+    )
 
 
 @router.post("/admin/users/{user_id}/active", name="admin:user_active")
@@ -188,7 +201,7 @@ def set_active(
         name = "user.enable" if active else "user.disable"
         audit.record(session, action=name, user=user, detail=account.username)
 
-    return _account_action(request, session, user, user_id, action, N_("Saved."))
+    return _account_action(request, session, user, user_id, action)
 
 
 @router.post("/admin/users/{user_id}/role", name="admin:user_role")
@@ -203,7 +216,7 @@ def set_role(
         users.set_role(session=session, user=account, role=role, by=user)
         audit.record(session, action="user.role", user=user, detail=f"{account.username}: {role}")
 
-    return _account_action(request, session, user, user_id, action, N_("Saved."))
+    return _account_action(request, session, user, user_id, action)
 
 
 @router.post("/admin/users/{user_id}/password", name="admin:user_password")
@@ -225,7 +238,7 @@ def reset_password(
             )
         return notice
 
-    return _account_action(request, session, user, user_id, action, N_("Saved."))
+    return _account_action(request, session, user, user_id, action)
 
 
 # ---- Formats -------------------------------------------------------------------------------
@@ -262,10 +275,11 @@ def _format_page(
     user: User,
     format_id: int | None,
     form: dict,
-    stages: list[StageSpec],
+    stages: Sequence[StageSpec | StageRow],
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The stage table shows stored stages or rows as typed; both have the same fields."""
     rows = list(stages) if stages else [StageRow()] * BLANK_STAGE_ROWS
     return render(
         request,
@@ -406,36 +420,34 @@ def _save_format(
                 format_id,
                 form,
                 [],
-                error=gettext(exc.message, **exc.params),
+                error=reason(exc),
                 status_code=exc.status_code,
             )
-    stages: list[StageSpec] = []
-    try:
-        stages = _stages_from_form(*columns)
+    parsed: list[StageSpec] = []
+
+    def save() -> None:
+        parsed.extend(_stages_from_form(*columns))
         row = format_store.save_format(
-            session=session, user=user, stages=stages, format_id=format_id, **form
+            session=session, user=user, stages=parsed, format_id=format_id, **form
         )
         action = "format.create" if format_id is None else "format.update"
         audit.record(session, action=action, user=user, detail=f"{row.key}: {row.name}")
-    except DomainError as exc:
-        session.rollback()
+
+    def refused(exc: DomainError) -> Response:
+        """The form again as typed (or as read, when the rows cannot be read back)."""
         if format_id is not None:
             form["key"] = format_store.get_stored(session, format_id).key
         try:
-            typed: list = _rows_as_typed(columns)
+            typed: Sequence[StageSpec | StageRow] = _rows_as_typed(columns)
         except DomainError:
-            typed = stages
+            typed = parsed
         return _format_page(
-            request,
-            user,
-            format_id,
-            form,
-            typed,
-            error=gettext(exc.message, **exc.params),
-            status_code=exc.status_code,
+            request, user, format_id, form, typed, error=reason(exc), status_code=exc.status_code
         )
-    session.commit()
-    return _redirect(request, "admin:formats")
+
+    return answer_page(
+        request, session, save, refused=refused, done=lambda _: _redirect(request, "admin:formats")
+    )
 
 
 @router.post("/admin/formats", name="admin:create_format")
@@ -488,59 +500,76 @@ def audit_page(request: Request, user: PageAdminDep, session: SessionDep) -> Res
 # ---- One workshop: co-facilitators, closing, retention, purge ------------------------------
 
 
-def _workshop_action(request: Request, session: SessionDep, workshop_id: int, action) -> Response:  # type: ignore[no-untyped-def]
-    try:
-        action()
-    except DomainError as exc:
-        session.rollback()
-        return render_error(request, gettext(exc.message, **exc.params), exc.status_code)
-    session.commit()
-    return _redirect(request, "admin:workshop", workshop_id=workshop_id)
+@dataclass(frozen=True)
+class WorkshopSettings(StaffPage):
+    """A change to one workshop's settings, kept in the audit log in the same transaction;
+    back to the workshop's page, or its reason when refused."""
+
+    def __call__(
+        self,
+        write: Callable[..., object],
+        /,
+        *,
+        audited: str,
+        detail: Callable[[Any], str] | None = None,
+        **params: Any,
+    ) -> Response:
+        def action() -> None:
+            result = write(session=self.session, workshop=self.workshop, **params)
+            audit.record(
+                self.session,
+                action=audited,
+                user=self.user,
+                workshop_id=self.workshop.id,
+                detail=detail(result) if detail is not None else "",
+            )
+
+        back_to = self.request.app.url_path_for("admin:workshop", workshop_id=str(self.workshop.id))
+        return answer_page(
+            self.request, self.session, action, done=lambda _: redirect(str(back_to))
+        )
+
+
+async def workshop_settings(
+    request: Request, workshop: PageRunnerWorkshopDep, user: PageStaffDep, session: SessionDep
+) -> WorkshopSettings:
+    return WorkshopSettings(request, session, workshop, user)
+
+
+async def admin_workshop_settings(
+    request: Request, workshop: PageRunnerWorkshopDep, user: PageAdminDep, session: SessionDep
+) -> WorkshopSettings:
+    """Settings only the secretariat changes: how long data is kept, and purging it."""
+    return WorkshopSettings(request, session, workshop, user)
+
+
+WorkshopSettingsDep = Annotated[WorkshopSettings, Depends(workshop_settings)]
+AdminWorkshopSettingsDep = Annotated[WorkshopSettings, Depends(admin_workshop_settings)]
 
 
 @router.post("/admin/workshops/{workshop_id}/facilitators", name="admin:add_cofacilitator")
 def add_co_facilitator(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    user: PageStaffDep,
-    session: SessionDep,
-    username: Annotated[str, Form(max_length=64)] = "",
+    change: WorkshopSettingsDep, username: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
-    def action() -> None:
-        added = users.add_co_facilitator(session=session, workshop=workshop, username=username)
-        audit.record(
-            session,
-            action="workshop.cofacilitator.add",
-            user=user,
-            workshop_id=workshop.id,
-            detail=added.username,
-        )
-
-    return _workshop_action(request, session, workshop.id, action)
+    return change(
+        users.add_co_facilitator,
+        username=username,
+        audited="workshop.cofacilitator.add",
+        detail=lambda added: added.username,
+    )
 
 
 @router.post(
     "/admin/workshops/{workshop_id}/facilitators/{user_id}/remove",
     name="admin:remove_cofacilitator",
 )
-def remove_co_facilitator(
-    request: Request,
-    user_id: IdPath,
-    workshop: PageRunnerWorkshopDep,
-    user: PageStaffDep,
-    session: SessionDep,
-) -> Response:
-    def action() -> None:
-        removed = users.remove_co_facilitator(session=session, workshop=workshop, user_id=user_id)
-        audit.record(
-            session,
-            action="workshop.cofacilitator.remove",
-            user=user,
-            workshop_id=workshop.id,
-            detail=removed.username,
-        )
-
-    return _workshop_action(request, session, workshop.id, action)
+def remove_co_facilitator(user_id: IdPath, change: WorkshopSettingsDep) -> Response:
+    return change(
+        users.remove_co_facilitator,
+        user_id=user_id,
+        audited="workshop.cofacilitator.remove",
+        detail=lambda removed: removed.username,
+    )
 
 
 @router.get("/admin/workshops/{workshop_id}/close", name="admin:close_confirm")
@@ -563,53 +592,36 @@ def close_confirm(
 
 
 @router.post("/admin/workshops/{workshop_id}/close", name="admin:close_workshop")
-def close_workshop(
-    request: Request, workshop: PageRunnerWorkshopDep, user: PageStaffDep, session: SessionDep
-) -> Response:
-    def action() -> None:
-        retention.close_workshop(session=session, workshop=workshop)
-        audit.record(session, action="workshop.close", user=user, workshop_id=workshop.id)
-
-    return _workshop_action(request, session, workshop.id, action)
+def close_workshop(change: WorkshopSettingsDep) -> Response:
+    return change(retention.close_workshop, audited="workshop.close")
 
 
 @router.post("/admin/workshops/{workshop_id}/retention", name="admin:workshop_retention")
 def set_retention(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    user: PageAdminDep,
-    session: SessionDep,
-    days: Annotated[str, Form(max_length=8)] = "",
+    change: AdminWorkshopSettingsDep, days: Annotated[str, Form(max_length=8)] = ""
 ) -> Response:
-    def action() -> None:
-        text = days.strip()
-        if text and not (text.isascii() and text.isdecimal()):
-            raise Invalid(N_("Keep data between 1 and %(max)s days."), max=retention.MAX_DAYS)
-        value = int(text) if text else None
-        retention.set_days(session=session, workshop=workshop, days=value)
-        shown = str(value) if value is not None else "default"
-        audit.record(
-            session, action="workshop.retention", user=user, workshop_id=workshop.id, detail=shown
-        )
+    return change(
+        _keep_days,
+        days=days,
+        audited="workshop.retention",
+        detail=lambda kept: str(kept) if kept is not None else "default",
+    )
 
-    return _workshop_action(request, session, workshop.id, action)
+
+def _keep_days(*, session: Session, workshop: Workshop, days: str) -> int | None:
+    """The days as typed: empty for the default, else a whole number the domain bounds."""
+    text = days.strip()
+    if text and not (text.isascii() and text.isdecimal()):
+        raise Invalid(N_("Keep data between 1 and %(max)s days."), max=retention.MAX_DAYS)
+    value = int(text) if text else None
+    retention.set_days(session=session, workshop=workshop, days=value)
+    return value
 
 
 @router.post("/admin/workshops/{workshop_id}/purge", name="admin:purge_workshop")
-def purge_workshop(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    user: PageAdminDep,
-    session: SessionDep,
-) -> Response:
-    def action() -> None:
-        kept = retention.purge_workshop(session=session, workshop=workshop)
-        audit.record(
-            session,
-            action="workshop.purge",
-            user=user,
-            workshop_id=workshop.id,
-            detail=f"participants={kept.participants} notes={kept.total_notes}",
-        )
-
-    return _workshop_action(request, session, workshop.id, action)
+def purge_workshop(change: AdminWorkshopSettingsDep) -> Response:
+    return change(
+        retention.purge_workshop,
+        audited="workshop.purge",
+        detail=lambda kept: f"participants={kept.participants} notes={kept.total_notes}",
+    )

@@ -11,10 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from app import i18n
 from app.domain import accounts, audit, format_store, retention, staff_sessions, users, workshops
-from app.errors import DomainError, Invalid
+from app.errors import Invalid
 from app.i18n import N_, gettext
-from app.models import User
+from app.models import User, Workshop
 from app.web import links, ratelimit
+from app.web.actions import answer_page, reason, redirect
 from app.web.deps import (
     STAFF_COOKIE,
     PageRunnerWorkshopDep,
@@ -150,7 +151,8 @@ def create_workshop(
         "start_time": start_time,
         "venue": venue,
     }
-    try:
+
+    def create() -> Workshop:
         fmt = format_store.get_format(session, format)
         workshop = workshops.create_workshop(
             session=session,
@@ -166,12 +168,16 @@ def create_workshop(
         audit.record(
             session, action="workshop.create", user=user, workshop_id=workshop.id, detail=title
         )
-    except DomainError as exc:
-        session.rollback()
-        return _new_page(request, session, user, form, gettext(exc.message, **exc.params), 422)
-    session.commit()
-    return RedirectResponse(
-        request.app.url_path_for("admin:workshop", workshop_id=workshop.id), 303
+        return workshop
+
+    return answer_page(
+        request,
+        session,
+        create,
+        refused=lambda exc: _new_page(request, session, user, form, reason(exc), 422),
+        done=lambda workshop: redirect(
+            request.app.url_path_for("admin:workshop", workshop_id=workshop.id)
+        ),
     )
 
 

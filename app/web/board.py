@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Query, Request
@@ -15,8 +14,9 @@ from app.exports import markdown
 from app.live import deadline_keeper
 from app.models import Workshop
 from app.web import links
+from app.web.actions import PageRunnerWriteDep
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
-from app.web.pages import render, run_action
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,68 +57,33 @@ def board_live(
 
 
 @router.post("/w/{workshop_id}/board/stage", name="board:open_stage")
-def open_stage(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    stage: Annotated[str, Form(max_length=64)],
-) -> Response:
-    return _control(
-        request,
-        session,
-        workshop,
-        lambda: workshops.open_stage(session=session, workshop=workshop, key=stage),
-    )
+def open_stage(write: PageRunnerWriteDep, stage: Annotated[str, Form(max_length=64)]) -> Response:
+    return write(workshops.open_stage, key=stage)
 
 
 @router.post("/w/{workshop_id}/board/posting", name="board:posting")
-def posting(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    locked: Annotated[bool, Form()],
-) -> Response:
-    return _control(
-        request,
-        session,
-        workshop,
-        lambda: workshops.set_posting_locked(session=session, workshop=workshop, locked=locked),
-    )
+def posting(write: PageRunnerWriteDep, locked: Annotated[bool, Form()]) -> Response:
+    return write(workshops.set_posting_locked, locked=locked)
 
 
 @router.post("/w/{workshop_id}/board/notes", name="board:post_note")
 def post_note(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
+    write: PageRunnerWriteDep,
     user: PageStaffDep,
-    session: SessionDep,
     group: Annotated[str, Form(max_length=64)],
     stage: Annotated[str, Form(max_length=64)],
     text: Annotated[str, Form(max_length=5000)] = "",
     id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Type in a paper note for any group."""
-    return _control(
-        request,
-        session,
-        workshop,
-        lambda: notes.post_note(
-            session=session,
-            workshop=workshop,
-            actor=notes.Actor(user=user),
-            stage_key=stage,
-            text=text,
-            group=group,
-            note_id=id or None,
-        ),
+    return write(
+        notes.post_note,
+        actor=notes.Actor(user=user),
+        stage_key=stage,
+        text=text,
+        group=group,
+        note_id=id or None,
     )
-
-
-def _control(
-    request: Request, session: SessionDep, workshop: Workshop, action: Callable[[], object]
-) -> Response:
-    back_to = str(request.app.url_path_for("board:board", workshop_id=workshop.id))
-    return run_action(request, session, action, back_to=back_to)
 
 
 @router.get("/w/{workshop_id}/qr", name="board:qr")
@@ -141,34 +106,32 @@ def qr_cards(request: Request, workshop: PageRunnerWorkshopDep, session: Session
 # A join link depends on the address the request came to (see links.public_base), so a QR
 # image may be kept by this browser only, never by a shared cache.
 QR_CACHE = "private, max-age=300"
+GroupQuery = Annotated[int | None, Query()]
 
 
 @router.get("/w/{workshop_id}/qr.svg", name="board:qr_svg")
 def qr_svg(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    g: Annotated[int | None, Query()] = None,
+    request: Request, workshop: PageRunnerWorkshopDep, session: SessionDep, g: GroupQuery = None
 ) -> Response:
     """The join QR as a standalone SVG document (with its namespace, so ``<img>`` shows it)."""
     code = _join_qr(request, session, workshop, g)
-    out = io.BytesIO()
-    code.save(out, kind="svg", scale=8, border=4, dark="#111", light="#fff", title="QR")
-    return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": QR_CACHE})
+    return _qr_file(
+        code, "image/svg+xml", kind="svg", scale=8, dark="#111", light="#fff", title="QR"
+    )
 
 
 @router.get("/w/{workshop_id}/qr.png", name="board:qr_png")
 def qr_png(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    g: Annotated[int | None, Query()] = None,
+    request: Request, workshop: PageRunnerWorkshopDep, session: SessionDep, g: GroupQuery = None
 ) -> Response:
     """The join QR as a PNG, for printers and documents that do not take SVG."""
-    code = _join_qr(request, session, workshop, g)
+    return _qr_file(_join_qr(request, session, workshop, g), "image/png", kind="png", scale=12)
+
+
+def _qr_file(code: segno.QRCode, media_type: str, **options: Any) -> Response:
     out = io.BytesIO()
-    code.save(out, kind="png", scale=12, border=4)
-    return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": QR_CACHE})
+    code.save(out, border=4, **options)
+    return Response(out.getvalue(), media_type=media_type, headers={"Cache-Control": QR_CACHE})
 
 
 def _join_qr(

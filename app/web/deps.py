@@ -170,7 +170,16 @@ def page_participant(request: Request, workshop: WorkshopDep, session: SessionDe
     return participant
 
 
+def page_actor(request: Request, workshop: WorkshopDep, session: SessionDep) -> Actor:
+    """The facilitator running this workshop, else the participant of its cookie."""
+    user = staff_from_cookie(request, session)
+    if user is not None and can_run(user, workshop):
+        return Actor(user=user)
+    return Actor(participant=page_participant(request, workshop, session))
+
+
 WorkshopActorDep = Annotated[WorkshopActor, Depends(api_workshop_actor)]
+PageActorDep = Annotated[Actor, Depends(page_actor)]
 ApiRunnerWorkshopDep = Annotated[Workshop, Depends(api_workshop_staff)]
 PageRunnerWorkshopDep = Annotated[Workshop, Depends(page_workshop_staff)]
 PageParticipantDep = Annotated[Participant, Depends(page_participant)]

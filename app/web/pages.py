@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
+from fastapi.responses import HTMLResponse
 
 from app import i18n
-from app.errors import DomainError
 
 
 def is_htmx(request: Request) -> bool:
@@ -39,22 +36,3 @@ def safe_next(target: str | None, default: str) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
-
-
-def run_action(
-    request: Request, session: Session, action: Callable[[], object], *, back_to: str
-) -> Response:
-    """Run a control from a page: commit and let the event stream redraw every screen.
-
-    A refusal is answered inline (htmx) or as a page, with nothing saved; without JavaScript
-    a success goes back to ``back_to``.
-    """
-    try:
-        action()
-    except DomainError as exc:
-        session.rollback()
-        return render_error(request, i18n.gettext(exc.message, **exc.params), exc.status_code)
-    session.commit()
-    if is_htmx(request):
-        return Response(status_code=204)
-    return RedirectResponse(back_to, status_code=303)

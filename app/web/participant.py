@@ -7,14 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.domain import boards, notes, participants, records, workshops
+from app.domain import boards, notes, participants, workshops
 from app.errors import DomainError
-from app.i18n import gettext
 from app.live import deadline_keeper
 from app.models import Participant, Workshop
 from app.web import ratelimit
+from app.web.actions import answer_page, reason, redirect
 from app.web.deps import PageParticipantDep, SessionDep, WorkshopDep, participant_cookie
-from app.web.pages import is_htmx, render, render_error
+from app.web.pages import is_htmx, render
+from app.web.phone import PhoneWrite, PhoneWriteDep, home_path, phone_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +35,7 @@ def find(
     try:
         workshop = ratelimit.workshop_for_code(request, session, code)
     except DomainError as exc:
-        message = gettext(exc.message, **exc.params)
+        message = reason(exc)
         response = render(
             request, "participant/index.html", exc.status_code, code=code, code_error=message
         )
@@ -55,7 +56,7 @@ def join_form(
     workshop = ratelimit.workshop_for_code(request, session, code)
     current = _current_participant(request, session, workshop)
     if current is not None and (g is None or g == current.group_id):
-        return RedirectResponse(_home(request, workshop), 303)
+        return RedirectResponse(home_path(request, workshop), 303)
     return _join_page(request, session, workshop, group_id=g)
 
 
@@ -69,27 +70,32 @@ def join_post(
     organization: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     workshop = ratelimit.workshop_for_code(request, session, code)
-    try:
-        joined = participants.join(
+    return answer_page(
+        request,
+        session,
+        lambda: participants.join(
             session=session, workshop=workshop, group=group, name=name, organization=organization
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _join_page(
+        ),
+        refused=lambda exc: _join_page(
             request,
             session,
             workshop,
             group_id=int(group) if group.isdecimal() else None,
             name=name,
             organization=organization,
-            error=gettext(exc.message, **exc.params),
+            error=reason(exc),
             status_code=exc.status_code,
-        )
-    session.commit()
-    response = RedirectResponse(_home(request, workshop), 303)
+        ),
+        done=lambda joined: _joined(request, workshop, joined.token),
+    )
+
+
+def _joined(request: Request, workshop: Workshop, token: str) -> Response:
+    """On to the phone page, with the participant's only key in a cookie."""
+    response = redirect(home_path(request, workshop))
     response.set_cookie(
         participant_cookie(workshop.id),
-        joined.token,
+        token,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="lax",
@@ -103,20 +109,7 @@ def home(
     request: Request, workshop: WorkshopDep, participant: PageParticipantDep, session: SessionDep
 ) -> Response:
     deadline_keeper.catch_up(request.app.state.db, session, workshop.id)
-    state = boards.board(session, workshop, group_id=participant.group_id)
-    group = workshops.find_group(session, workshop.id, participant.group_id)
-    return render(
-        request,
-        "participant/home.html",
-        state=state,
-        me=participant,
-        group=group,
-        column=state.column(participant.group_id),
-        seq=state.seq,
-        feedback=records.feedback_by(
-            session, workshop_id=workshop.id, participant_id=participant.id
-        ),
-    )
+    return phone_page(request, session, workshop, participant)
 
 
 @router.get("/w/{workshop_id}/p/live", name="participant:live")
@@ -137,122 +130,52 @@ def live(
 
 @router.post("/w/{workshop_id}/p/notes", name="participant:post_note")
 def post_note(
-    request: Request,
-    workshop: WorkshopDep,
-    participant: PageParticipantDep,
-    session: SessionDep,
+    write: PhoneWriteDep,
     text: Annotated[str, Form(max_length=5000)] = "",
     stage: Annotated[str, Form(max_length=64)] = "",
     id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    actor = notes.Actor(participant=participant)
-    try:
-        ratelimit.note_posted(request, participant.id)
+    def post() -> None:
+        ratelimit.note_posted(write.request, write.participant.id)
         notes.post_note(
-            session=session,
-            workshop=workshop,
-            actor=actor,
+            session=write.session,
+            workshop=write.workshop,
+            actor=notes.Actor(participant=write.participant),
             stage_key=stage,
             text=text,
             note_id=id or None,
         )
-    except DomainError as exc:
-        session.rollback()
-        return _phone_error(request, session, workshop, participant, exc, draft=text)
-    session.commit()
-    return _after_change(request, session, workshop, participant)
+
+    return write.run(post, done=lambda _: _after_change(write), kept={"draft": text})
 
 
 @router.post("/w/{workshop_id}/p/notes/{note_id}/edit", name="participant:edit_note")
 def edit_note(
-    request: Request,
-    note_id: str,
-    workshop: WorkshopDep,
-    participant: PageParticipantDep,
-    session: SessionDep,
-    text: Annotated[str, Form(max_length=5000)] = "",
+    note_id: str, write: PhoneWriteDep, text: Annotated[str, Form(max_length=5000)] = ""
 ) -> Response:
-    try:
-        notes.edit_note(
-            session=session,
-            workshop=workshop,
-            actor=notes.Actor(participant=participant),
-            note_id=note_id,
-            text=text,
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _phone_error(request, session, workshop, participant, exc)
-    session.commit()
-    return _after_change(request, session, workshop, participant)
+    return write(notes.edit_note, note_id=note_id, text=text, done=lambda _: _after_change(write))
 
 
 @router.post("/w/{workshop_id}/p/notes/{note_id}/delete", name="participant:delete_note")
-def delete_note(
-    request: Request,
-    note_id: str,
-    workshop: WorkshopDep,
-    participant: PageParticipantDep,
-    session: SessionDep,
-) -> Response:
-    try:
-        notes.delete_note(
-            session=session,
-            workshop=workshop,
-            actor=notes.Actor(participant=participant),
-            note_id=note_id,
-        )
-    except DomainError as exc:
-        session.rollback()
-        return _phone_error(request, session, workshop, participant, exc)
-    session.commit()
-    return _after_change(request, session, workshop, participant)
+def delete_note(note_id: str, write: PhoneWriteDep) -> Response:
+    return write(notes.delete_note, note_id=note_id, done=lambda _: _after_change(write))
 
 
-def _after_change(
-    request: Request, session: SessionDep, workshop: Workshop, participant: Participant
-) -> Response:
-    if not is_htmx(request):
-        return RedirectResponse(_home(request, workshop), 303)
+def _after_change(write: PhoneWrite) -> Response:
+    if not is_htmx(write.request):
+        return redirect(home_path(write.request, write.workshop))
     # The write is committed: read the answer in a read transaction, so that drawing the list
     # never holds the write lock another phone's post is waiting for.
-    with request.app.state.db.read_session() as reader:
-        state = boards.board(reader, workshop, group_id=participant.group_id)
+    with write.request.app.state.db.read_session() as reader:
+        state = boards.board(reader, write.workshop, group_id=write.participant.group_id)
         return render(
-            request,
+            write.request,
             "participant/_notes.html",
             state=state,
-            column=state.column(participant.group_id),
+            column=state.column(write.participant.group_id),
             seq=state.seq,
             oob=False,
         )
-
-
-def _phone_error(
-    request: Request,
-    session: SessionDep,
-    workshop: Workshop,
-    participant: Participant,
-    exc: DomainError,
-    draft: str = "",
-) -> Response:
-    message = gettext(exc.message, **exc.params)
-    if is_htmx(request):
-        return render_error(request, message, exc.status_code)
-    state = boards.board(session, workshop, group_id=participant.group_id)
-    group = workshops.find_group(session, workshop.id, participant.group_id)
-    return render(
-        request,
-        "participant/home.html",
-        exc.status_code,
-        state=state,
-        me=participant,
-        group=group,
-        column=state.column(participant.group_id),
-        seq=state.seq,
-        error=message,
-        draft=draft,
-    )
 
 
 def _join_page(
@@ -287,7 +210,3 @@ def _current_participant(
     token = request.cookies.get(participant_cookie(workshop.id), "")
     participant = participants.by_token(session, token) if token else None
     return participant if participant and participant.workshop_id == workshop.id else None
-
-
-def _home(request: Request, workshop: Workshop) -> str:
-    return str(request.app.url_path_for("participant:home", workshop_id=workshop.id))

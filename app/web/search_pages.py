@@ -14,7 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 from app.domain import format_store, search, search_index, series
 from app.exports import search_results
 from app.models import User
-from app.web.api import PROBLEMS
+from app.web.api.common import PROBLEMS
 from app.web.deps import ApiStaffDep, PageStaffDep, SessionDep
 from app.web.pages import render
 

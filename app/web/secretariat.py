@@ -17,6 +17,7 @@ from app.exports import archive, registry
 from app.i18n import N_, gettext
 from app.models import Note, Participant, User, Workshop
 from app.web import downloads
+from app.web.actions import answer_page, commit, reason, redirect
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
 from app.web.pages import render
 
@@ -98,25 +99,22 @@ async def save_details(
         form["roles"] = typed  # type: ignore[assignment]
         return _details_page(request, session, workshop, user, form, spare=0)
     roles = _roles_from(raw)
-    try:
-        records.update_details(
-            session=session, workshop=workshop, changes=_changes_from(form, roles)
-        )
-    except DomainError as exc:
-        session.rollback()
+    saved = request.app.url_path_for("secretariat:details", workshop_id=workshop.id)
+
+    def refused(exc: DomainError) -> Response:
         form["roles"] = roles  # type: ignore[assignment]
         return _details_page(
-            request,
-            session,
-            workshop,
-            user,
-            form,
-            error=gettext(exc.message, **exc.params),
-            status_code=exc.status_code,
+            request, session, workshop, user, form, error=reason(exc), status_code=exc.status_code
         )
-    session.commit()
-    return RedirectResponse(
-        request.app.url_path_for("secretariat:details", workshop_id=workshop.id) + "?saved=1", 303
+
+    return answer_page(
+        request,
+        session,
+        lambda: records.update_details(
+            session=session, workshop=workshop, changes=_changes_from(form, roles)
+        ),
+        refused=refused,
+        done=lambda _: redirect(f"{saved}?saved=1"),
     )
 
 
@@ -136,17 +134,18 @@ async def import_archive(
     try:
         # In a worker thread: a large archive must not stop the event loop (and every stream).
         workshop = await run_in_threadpool(
-            archive.import_bytes,
-            session=session,
-            raw=raw,
-            owner_id=user.id,
-            pause=downloads.pause_for_others(session),
+            commit,
+            session,
+            lambda: archive.import_bytes(
+                session=session,
+                raw=raw,
+                owner_id=user.id,
+                pause=downloads.pause_for_others(session),
+            ),
         )
     except DomainError as exc:
-        session.rollback()
         message = gettext(exc.message, **exc.params)
         return render(request, "admin/import.html", exc.status_code, user=user, error=message)
-    session.commit()
     return RedirectResponse(
         request.app.url_path_for("admin:workshop", workshop_id=workshop.id), 303
     )

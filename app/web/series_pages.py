@@ -11,10 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from app import i18n
 from app.domain import series as series_domain
 from app.domain import users
-from app.errors import DomainError, Invalid
+from app.errors import Invalid
 from app.i18n import N_, gettext
 from app.models import Series
 from app.web import charts
+from app.web.actions import answer_page, commit, reason, redirect
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
 from app.web.pages import render
 
@@ -50,14 +51,17 @@ def create_series(
     session: SessionDep,
     name: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    try:
-        created = series_domain.create_series(session=session, name=name, user=user)
-    except DomainError as exc:
-        session.rollback()
-        message = gettext(exc.message, **exc.params)
-        return _list_page(request, session, user, name=name, error=message, status_code=422)
-    session.commit()
-    return RedirectResponse(request.app.url_path_for("series:page", series_id=created.id), 303)
+    return answer_page(
+        request,
+        session,
+        lambda: series_domain.create_series(session=session, name=name, user=user),
+        refused=lambda exc: _list_page(
+            request, session, user, name=name, error=reason(exc), status_code=422
+        ),
+        done=lambda created: redirect(
+            request.app.url_path_for("series:page", series_id=created.id)
+        ),
+    )
 
 
 @router.post("/admin/workshops/{workshop_id}/series", name="series:assign")
@@ -73,8 +77,9 @@ def assign_series(
         if not series_id.strip().isdecimal():
             raise Invalid(N_("Choose a series from the list."))
         chosen = series_domain.get(session, int(series_id))
-    series_domain.set_series(session=session, workshop=workshop, series=chosen)
-    session.commit()
+    commit(
+        session, lambda: series_domain.set_series(session=session, workshop=workshop, series=chosen)
+    )
     target = (
         request.app.url_path_for("series:page", series_id=chosen.id)
         if chosen
@@ -154,13 +159,15 @@ def next_workshop(
             when = dt.date.fromisoformat(date.strip())
         except ValueError:
             raise Invalid(N_("Enter the date as YYYY-MM-DD.")) from None
-    created = series_domain.next_workshop(
-        session=session,
-        source=workshop,
-        user=user,
-        title=title or workshop.title,
-        date=when,
-        carry_picks=carry_picks in ("1", "true", "on"),
+    created = commit(
+        session,
+        lambda: series_domain.next_workshop(
+            session=session,
+            source=workshop,
+            user=user,
+            title=title or workshop.title,
+            date=when,
+            carry_picks=carry_picks in ("1", "true", "on"),
+        ),
     )
-    session.commit()
     return RedirectResponse(request.app.url_path_for("admin:workshop", workshop_id=created.id), 303)

@@ -7,11 +7,11 @@ else's. Without JavaScript, the forms still work and land back on the page they 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.domain import (
     boards,
@@ -27,54 +27,28 @@ from app.domain import (
     votes,
     workshops,
 )
-from app.domain import participants as participants_domain
 from app.domain.notes import Actor
-from app.errors import Conflict, DomainError, Invalid
-from app.i18n import N_, gettext
-from app.models import Participant, Stage, Workshop
+from app.errors import Conflict, Invalid
+from app.i18n import N_
+from app.models import Note, Participant, Stage, Workshop
+from app.web.actions import (
+    PageActorWriteDep,
+    PageRunnerWriteDep,
+    answer_page,
+    board_path,
+    redirect,
+)
 from app.web.deps import (
-    JoinRequired,
+    PageActorDep,
     PageParticipantDep,
     PageRunnerWorkshopDep,
     SessionDep,
     WorkshopDep,
-    can_run,
-    participant_cookie,
-    staff_from_cookie,
 )
-from app.web.pages import is_htmx, render, render_error, run_action
+from app.web.pages import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def page_actor(request: Request, workshop: WorkshopDep, session: SessionDep) -> Actor:
-    """The facilitator running this workshop, else the participant of its cookie."""
-    user = staff_from_cookie(request, session)
-    if user is not None and can_run(user, workshop):
-        return Actor(user=user)
-    token = request.cookies.get(participant_cookie(workshop.id), "")
-    participant = participants_domain.by_token(session, token) if token else None
-    if participant is None or participant.workshop_id != workshop.id:
-        raise JoinRequired(workshop.join_code)
-    return Actor(participant=participant)
-
-
-PageActorDep = Annotated[Actor, Depends(page_actor)]
 Id = Annotated[str, Form(max_length=64)]
-
-
-def _act(
-    request: Request, session: SessionDep, workshop: Workshop, actor: Actor, action: Callable
-) -> Response:
-    return _run(request, session, workshop, action, staff=actor.is_staff)
-
-
-def _run(
-    request: Request, session: SessionDep, workshop: Workshop, action: Callable, *, staff: bool
-) -> Response:
-    name = "board:board" if staff else "participant:home"
-    back_to = str(request.app.url_path_for(name, workshop_id=workshop.id))
-    return run_action(request, session, action, back_to=back_to)
 
 
 def _int_or_none(raw: str) -> int | None:
@@ -86,35 +60,20 @@ def _int_or_none(raw: str) -> int | None:
     return int(raw)
 
 
-@router.post("/w/{workshop_id}/sort/notes/{note_id}/move", name="sorting:move_note")
-def move_note(
-    request: Request,
+# The writes a form needs beyond one domain call; they take the domain's keyword arguments.
+
+
+def _move_or_start(
+    *,
+    session: Session,
+    workshop: Workshop,
+    actor: Actor,
     note_id: str,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
-    cluster: Id = "",
-    after: Id = "",
-    first: Annotated[bool, Form()] = False,
-) -> Response:
-    """Move a note: into a cluster, back among loose notes, or (``cluster=new``) a new cluster.
-
-    A drag says where in the cluster (``first`` or ``after``); the menu appends at the end.
-    """
-
-    def action() -> None:
-        if cluster == "new":
-            note = clusters.live_note(session, workshop, note_id)
-            stage = session.get(Stage, note.stage_id)
-            clusters.create_cluster(
-                session=session,
-                workshop=workshop,
-                actor=actor,
-                stage_key=stage.key,
-                group=note.group_id,
-                note_ids=[note.id],
-            )
-            return
+    cluster: str,
+    after: str,
+    first: bool,
+) -> None:
+    if cluster != "new":
         clusters.move_note(
             session=session,
             workshop=workshop,
@@ -124,205 +83,151 @@ def move_note(
             after=after or None,
             first=first,
         )
+        return
+    note = clusters.live_note(session, workshop, note_id)
+    _start_cluster(session, workshop, actor, note, [note.id])
 
-    return _act(request, session, workshop, actor, action)
+
+def _drop_onto(
+    *, session: Session, workshop: Workshop, actor: Actor, note_id: str, target: str
+) -> None:
+    other = clusters.live_note(session, workshop, target)
+    if other.cluster_id is None:
+        _start_cluster(session, workshop, actor, other, [other.id, note_id])
+        return
+    clusters.move_note(
+        session=session,
+        workshop=workshop,
+        actor=actor,
+        note_id=note_id,
+        cluster_id=other.cluster_id,
+        after=other.id,
+    )
+
+
+def _start_cluster(
+    session: Session, workshop: Workshop, actor: Actor, note: Note, note_ids: list[str]
+) -> None:
+    """A new cluster in the stage and group of ``note``."""
+    stage = session.get_one(Stage, note.stage_id)  # a live note's stage: the foreign key holds
+    clusters.create_cluster(
+        session=session,
+        workshop=workshop,
+        actor=actor,
+        stage_key=stage.key,
+        group=note.group_id,
+        note_ids=note_ids,
+    )
+
+
+def _merge_into(
+    *, session: Session, workshop: Workshop, actor: Actor, cluster_id: int, into: str
+) -> None:
+    target = _int_or_none(into)
+    if target is None:
+        raise Invalid(N_("Choose the cluster to merge into."))
+    clusters.merge_clusters(
+        session=session, workshop=workshop, actor=actor, cluster_id=cluster_id, into_id=target
+    )
+
+
+def _timer_in_minutes(
+    *, session: Session, workshop: Workshop, stage_key: str, minutes: str, lock: bool
+) -> None:
+    text = minutes.strip()
+    try:
+        seconds = round(float(text) * 60) if text else None
+    except ValueError:
+        raise Invalid(N_("Give the time in minutes.")) from None
+    timers.set_timer(
+        session=session, workshop=workshop, stage_key=stage_key, seconds=seconds, lock_at_zero=lock
+    )
+
+
+def _spotlight(*, session: Session, workshop: Workshop, group: str, step: str) -> None:
+    if step in ("next", "previous"):
+        presentation.step(session=session, workshop=workshop, direction=1 if step == "next" else -1)
+    else:
+        presentation.set_presentation(session=session, workshop=workshop, group=group or None)
+
+
+# ---- Shared by the facilitator and a group's recorder -------------------------------------
+
+
+@router.post("/w/{workshop_id}/sort/notes/{note_id}/move", name="sorting:move_note")
+def move_note(
+    note_id: str,
+    write: PageActorWriteDep,
+    cluster: Id = "",
+    after: Id = "",
+    first: Annotated[bool, Form()] = False,
+) -> Response:
+    """Move a note: into a cluster, back among loose notes, or (``cluster=new``) a new cluster.
+
+    A drag says where in the cluster (``first`` or ``after``); the menu appends at the end.
+    """
+    return write(_move_or_start, note_id=note_id, cluster=cluster, after=after, first=first)
 
 
 @router.post("/w/{workshop_id}/sort/notes/{note_id}/onto", name="sorting:drop_onto")
-def drop_onto(
-    request: Request,
-    note_id: str,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
-    target: Id = "",
-) -> Response:
+def drop_onto(note_id: str, write: PageActorWriteDep, target: Id = "") -> Response:
     """A note dropped onto another: join its cluster, or start a cluster of the two."""
-
-    def action() -> None:
-        other = clusters.live_note(session, workshop, target)
-        if other.cluster_id is not None:
-            clusters.move_note(
-                session=session,
-                workshop=workshop,
-                actor=actor,
-                note_id=note_id,
-                cluster_id=other.cluster_id,
-                after=other.id,
-            )
-            return
-        stage = session.get(Stage, other.stage_id)
-        clusters.create_cluster(
-            session=session,
-            workshop=workshop,
-            actor=actor,
-            stage_key=stage.key,
-            group=other.group_id,
-            note_ids=[other.id, note_id],
-        )
-
-    return _act(request, session, workshop, actor, action)
+    return write(_drop_onto, note_id=note_id, target=target)
 
 
 @router.post("/w/{workshop_id}/sort/notes/{note_id}/duplicate", name="sorting:duplicate")
-def duplicate(
-    request: Request,
-    note_id: str,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
-    of: Id = "",
-) -> Response:
+def duplicate(note_id: str, write: PageActorWriteDep, of: Id = "") -> Response:
     """Fold a note under ``of`` (one click on a suggestion), or unfold it (empty ``of``)."""
-    return _act(
-        request,
-        session,
-        workshop,
-        actor,
-        lambda: clusters.mark_duplicate(
-            session=session,
-            workshop=workshop,
-            actor=actor,
-            note_id=note_id,
-            duplicate_of=of or None,
-        ),
-    )
+    return write(clusters.mark_duplicate, note_id=note_id, duplicate_of=of or None)
 
 
 @router.post("/w/{workshop_id}/sort/clusters", name="sorting:create_cluster")
 def create_cluster(
-    request: Request,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
+    write: PageActorWriteDep,
     stage: Id,
     group: Id,
     title: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
-    return _act(
-        request,
-        session,
-        workshop,
-        actor,
-        lambda: clusters.create_cluster(
-            session=session,
-            workshop=workshop,
-            actor=actor,
-            stage_key=stage,
-            group=group,
-            title=title,
-        ),
-    )
+    return write(clusters.create_cluster, stage_key=stage, group=group, title=title)
 
 
 @router.post("/w/{workshop_id}/sort/clusters/{cluster_id}/title", name="sorting:title")
 def title_cluster(
-    request: Request,
-    cluster_id: int,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
-    title: Annotated[str, Form(max_length=400)] = "",
+    cluster_id: int, write: PageActorWriteDep, title: Annotated[str, Form(max_length=400)] = ""
 ) -> Response:
-    return _act(
-        request,
-        session,
-        workshop,
-        actor,
-        lambda: clusters.update_cluster(
-            session=session, workshop=workshop, actor=actor, cluster_id=cluster_id, title=title
-        ),
-    )
+    return write(clusters.update_cluster, cluster_id=cluster_id, title=title)
 
 
 @router.post("/w/{workshop_id}/sort/clusters/{cluster_id}/move", name="sorting:move_cluster")
-def move_cluster(
-    request: Request,
-    cluster_id: int,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
-    after: Id = "",
-) -> Response:
-    return _act(
-        request,
-        session,
-        workshop,
-        actor,
-        lambda: clusters.update_cluster(
-            session=session,
-            workshop=workshop,
-            actor=actor,
-            cluster_id=cluster_id,
-            after=_int_or_none(after),
-        ),
-    )
+def move_cluster(cluster_id: int, write: PageActorWriteDep, after: Id = "") -> Response:
+    # A malformed form value is refused before anything is written, by the app's error handler.
+    return write(clusters.update_cluster, cluster_id=cluster_id, after=_int_or_none(after))
 
 
 @router.post("/w/{workshop_id}/sort/clusters/{cluster_id}/dissolve", name="sorting:dissolve")
-def dissolve(
-    request: Request,
-    cluster_id: int,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
-) -> Response:
-    return _act(
-        request,
-        session,
-        workshop,
-        actor,
-        lambda: clusters.dissolve_cluster(
-            session=session, workshop=workshop, actor=actor, cluster_id=cluster_id
-        ),
-    )
+def dissolve(cluster_id: int, write: PageActorWriteDep) -> Response:
+    return write(clusters.dissolve_cluster, cluster_id=cluster_id)
 
 
 @router.post("/w/{workshop_id}/sort/clusters/{cluster_id}/merge", name="sorting:merge")
-def merge(
-    request: Request,
-    cluster_id: int,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
-    into: Id = "",
-) -> Response:
-    def action() -> None:
-        target = _int_or_none(into)
-        if target is None:
-            raise Invalid(N_("Choose the cluster to merge into."))
-        clusters.merge_clusters(
-            session=session, workshop=workshop, actor=actor, cluster_id=cluster_id, into_id=target
-        )
-
-    return _act(request, session, workshop, actor, action)
+def merge(cluster_id: int, write: PageActorWriteDep, into: Id = "") -> Response:
+    return write(_merge_into, cluster_id=cluster_id, into=into)
 
 
 @router.post("/w/{workshop_id}/sort/select", name="sorting:select")
 def select_item(
-    request: Request,
-    workshop: WorkshopDep,
-    actor: PageActorDep,
-    session: SessionDep,
+    write: PageActorWriteDep,
     stage: Id,
     selected: Annotated[bool, Form()],
     note: Id = "",
     cluster: Id = "",
 ) -> Response:
-    return _act(
-        request,
-        session,
-        workshop,
-        actor,
-        lambda: selections.set_selected(
-            session=session,
-            workshop=workshop,
-            actor=actor,
-            stage_key=stage,
-            selected=selected,
-            note_id=note or None,
-            cluster_id=_int_or_none(cluster),
-        ),
+    return write(
+        selections.set_selected,
+        stage_key=stage,
+        selected=selected,
+        note_id=note or None,
+        cluster_id=_int_or_none(cluster),
     )
 
 
@@ -331,146 +236,64 @@ def select_item(
 
 @router.post("/w/{workshop_id}/sort/stages/{stage_key}/reveal", name="sorting:reveal")
 def set_reveal(
-    request: Request,
-    stage_key: str,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    hidden: Annotated[bool, Form()],
+    stage_key: str, write: PageRunnerWriteDep, hidden: Annotated[bool, Form()]
 ) -> Response:
-    return _staff(
-        request,
-        session,
-        workshop,
-        lambda: reveal.set_hidden(
-            session=session, workshop=workshop, stage_key=stage_key, hidden=hidden
-        ),
-    )
+    return write(reveal.set_hidden, stage_key=stage_key, hidden=hidden)
 
 
 @router.post("/w/{workshop_id}/sort/stages/{stage_key}/sorting", name="sorting:sorting_done")
 def set_sorting_done(
-    request: Request,
-    stage_key: str,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    done: Annotated[bool, Form()],
+    stage_key: str, write: PageRunnerWriteDep, done: Annotated[bool, Form()]
 ) -> Response:
-    return _staff(
-        request,
-        session,
-        workshop,
-        lambda: stage_states.set_sorting_done(
-            session=session, workshop=workshop, stage_key=stage_key, done=done
-        ),
-    )
+    return write(stage_states.set_sorting_done, stage_key=stage_key, done=done)
 
 
 @router.post("/w/{workshop_id}/sort/stages/{stage_key}/voting", name="sorting:voting")
 def set_voting(
-    request: Request,
     stage_key: str,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
+    write: PageRunnerWriteDep,
     dots_per_person: Annotated[int, Form(ge=1, le=20)],
     dots_per_item: Annotated[int, Form(ge=1, le=20)],
 ) -> Response:
-    return _staff(
-        request,
-        session,
-        workshop,
-        lambda: votes.configure(
-            session=session,
-            workshop=workshop,
-            stage_key=stage_key,
-            dots_per_person=dots_per_person,
-            dots_per_item=dots_per_item,
-        ),
+    return write(
+        votes.configure,
+        stage_key=stage_key,
+        dots_per_person=dots_per_person,
+        dots_per_item=dots_per_item,
     )
 
 
 @router.post("/w/{workshop_id}/sort/stages/{stage_key}/timer", name="sorting:timer")
 def set_timer(
-    request: Request,
     stage_key: str,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
+    write: PageRunnerWriteDep,
     minutes: Annotated[str, Form(max_length=8)] = "",
     lock: Annotated[bool, Form()] = False,
 ) -> Response:
-    def action() -> None:
-        text = minutes.strip()
-        try:
-            seconds = round(float(text) * 60) if text else None
-        except ValueError:
-            raise Invalid(N_("Give the time in minutes.")) from None
-        timers.set_timer(
-            session=session,
-            workshop=workshop,
-            stage_key=stage_key,
-            seconds=seconds,
-            lock_at_zero=lock,
-        )
-
-    return _staff(request, session, workshop, action)
+    return write(_timer_in_minutes, stage_key=stage_key, minutes=minutes, lock=lock)
 
 
 @router.post("/w/{workshop_id}/sort/notes/{note_id}/moderate", name="sorting:moderate")
 def moderate(
-    request: Request,
-    note_id: str,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    moderated: Annotated[bool, Form()],
+    note_id: str, write: PageRunnerWriteDep, moderated: Annotated[bool, Form()]
 ) -> Response:
-    return _staff(
-        request,
-        session,
-        workshop,
-        lambda: reveal.moderate(
-            session=session, workshop=workshop, note_id=note_id, moderated=moderated
-        ),
-    )
+    return write(reveal.moderate, note_id=note_id, moderated=moderated)
 
 
 @router.post("/w/{workshop_id}/sort/participants/{participant_id}/role", name="sorting:role")
 def set_role(
-    request: Request,
-    participant_id: str,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    role: Annotated[str, Form(max_length=16)],
+    participant_id: str, write: PageRunnerWriteDep, role: Annotated[str, Form(max_length=16)]
 ) -> Response:
-    return _staff(
-        request,
-        session,
-        workshop,
-        lambda: organisers.set_role(
-            session=session, workshop=workshop, participant_id=participant_id, role=role
-        ),
-    )
+    return write(organisers.set_role, participant_id=participant_id, role=role)
 
 
 @router.post("/w/{workshop_id}/sort/presentation", name="sorting:presentation")
 def set_presentation(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
+    write: PageRunnerWriteDep,
     group: Id = "",
     step: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    def action() -> None:
-        if step in ("next", "previous"):
-            presentation.step(
-                session=session, workshop=workshop, direction=1 if step == "next" else -1
-            )
-        else:
-            presentation.set_presentation(session=session, workshop=workshop, group=group or None)
-
-    return _staff(request, session, workshop, action)
-
-
-def _staff(request: Request, session: SessionDep, workshop: Workshop, action: Callable) -> Response:
-    return _run(request, session, workshop, action, staff=True)
+    return write(_spotlight, group=group, step=step)
 
 
 # ---- One menu for every card, and moderated text on demand -------------------------------
@@ -488,7 +311,7 @@ def note_menu(
     own without JavaScript. The duplicate picker lists the likeliest duplicates first."""
     note = clusters.live_note(session, workshop, note_id)
     organisers.require_organiser(actor, note.group_id)
-    stage = session.get(Stage, note.stage_id)
+    stage = session.get_one(Stage, note.stage_id)
     layout = layouts.group_layout(session, stage=stage, group_id=note.group_id)
     suggested = [
         s.original if s.duplicate.id == note.id else s.duplicate
@@ -513,9 +336,7 @@ def note_menu(
         suggested={n.id for n in suggested},
         duplicates=duplicates,
         staff=actor.is_staff,
-        back_to=request.app.url_path_for(
-            "board:board" if actor.is_staff else "participant:home", workshop_id=workshop.id
-        ),
+        back_to=board_path(request, workshop, staff=actor.is_staff),
     )
 
 
@@ -540,9 +361,7 @@ def suggestions(
         template,
         state=state,
         layout=layout,
-        back_to=request.app.url_path_for(
-            "board:board" if actor.is_staff else "participant:home", workshop_id=workshop.id
-        ),
+        back_to=board_path(request, workshop, staff=actor.is_staff),
     )
 
 
@@ -607,35 +426,48 @@ def vote(
     cluster: Id = "",
 ) -> Response:
     """Add or take back one dot; answers with this participant's own dots panel."""
-    try:
-        found = workshops.stage_by_key(session, workshop.id, stage)
-        cluster_id = _int_or_none(cluster)
-        current = next(
-            (
-                v.dots
-                for v in votes.mine(session, stage_id=found.id, participant_id=participant.id)
-                if (note and v.note_id == note) or (cluster_id and v.cluster_id == cluster_id)
-            ),
-            0,
-        )
-        votes.set_dots(
-            session=session,
-            workshop=workshop,
-            actor=Actor(participant=participant),
-            stage_key=stage,
-            dots=max(0, current + delta),
-            note_id=note or None,
-            cluster_id=cluster_id,
-        )
-    except DomainError as exc:
-        session.rollback()
-        return render_error(request, gettext(exc.message, **exc.params), exc.status_code)
-    session.commit()
-    if not is_htmx(request):
-        return RedirectResponse(
-            request.app.url_path_for("participant:home", workshop_id=workshop.id), 303
-        )
-    return _dots_panel(request, session, workshop, participant)
+    return answer_page(
+        request,
+        session,
+        lambda: _add_dots(session, workshop, participant, stage, delta, note, cluster),
+        back_to=board_path(request, workshop, staff=False),
+        done=lambda _: (
+            _dots_panel(request, session, workshop, participant)
+            if is_htmx(request)
+            else redirect(board_path(request, workshop, staff=False))
+        ),
+    )
+
+
+def _add_dots(
+    session: Session,
+    workshop: Workshop,
+    participant: Participant,
+    stage: str,
+    delta: int,
+    note: str,
+    cluster: str,
+) -> None:
+    """One dot more or fewer on an item: the domain sets a count, the phone sends a step."""
+    found = workshops.stage_by_key(session, workshop.id, stage)
+    cluster_id = _int_or_none(cluster)
+    current = next(
+        (
+            v.dots
+            for v in votes.mine(session, stage_id=found.id, participant_id=participant.id)
+            if (note and v.note_id == note) or (cluster_id and v.cluster_id == cluster_id)
+        ),
+        0,
+    )
+    votes.set_dots(
+        session=session,
+        workshop=workshop,
+        actor=Actor(participant=participant),
+        stage_key=stage,
+        dots=max(0, current + delta),
+        note_id=note or None,
+        cluster_id=cluster_id,
+    )
 
 
 def _dots_panel(

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.domain import search, series, themes
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import Invalid, NotFound
 from app.exports import registry
 from app.exports import themes as theme_exports
-from app.i18n import N_, gettext
+from app.i18n import N_
 from app.models import ThemeAnalysis
 from app.web import links
+from app.web.actions import answer_page, commit, reason
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
 from app.web.pages import render
 
@@ -81,7 +82,8 @@ def create_analysis(
         "date_to": date_to,
         "stage": stage,
     }
-    try:
+
+    def create() -> ThemeAnalysis:
         if series_id.strip() and not series_id.strip().isdecimal():
             raise Invalid(N_("Choose a series from the list."))
         chosen = themes.chosen_workshops(
@@ -91,15 +93,17 @@ def create_analysis(
             date_from=_date(date_from),
             date_to=_date(date_to),
         )
-        analysis = themes.create_analysis(
+        return themes.create_analysis(
             session=session, user=user, name=name, stage_key=stage, workshops=chosen
         )
-    except DomainError as exc:
-        session.rollback()
-        message = gettext(exc.message, **exc.params)
-        return _list_page(request, session, user, form, message, exc.status_code)
-    session.commit()
-    return RedirectResponse(request.app.url_path_for("themes:page", analysis_id=analysis.id), 303)
+
+    return answer_page(
+        request,
+        session,
+        create,
+        refused=lambda exc: _list_page(request, session, user, form, reason(exc), exc.status_code),
+        done=lambda analysis: _back(request, analysis),
+    )
 
 
 @router.get("/admin/themes/{analysis_id}", name="themes:page")
@@ -122,8 +126,7 @@ def rename_analysis(
     session: SessionDep,
     name: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    themes.rename_analysis(session=session, analysis=analysis, name=name)
-    session.commit()
+    commit(session, lambda: themes.rename_analysis(session=session, analysis=analysis, name=name))
     return _back(request, analysis)
 
 
@@ -135,8 +138,10 @@ def rename_theme(
     index: int,
     title: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    themes.rename_theme(session=session, analysis=analysis, index=index, title=title)
-    session.commit()
+    commit(
+        session,
+        lambda: themes.rename_theme(session=session, analysis=analysis, index=index, title=title),
+    )
     return _back(request, analysis, f"#theme-{index}")
 
 
@@ -150,8 +155,12 @@ def merge_theme(
 ) -> Response:
     if not into.strip().isdecimal():
         raise Invalid(N_("Choose another theme to merge with."))
-    themes.merge_themes(session=session, analysis=analysis, index=index, into=int(into))
-    session.commit()
+    commit(
+        session,
+        lambda: themes.merge_themes(
+            session=session, analysis=analysis, index=index, into=int(into)
+        ),
+    )
     return _back(request, analysis)
 
 
@@ -163,8 +172,12 @@ def split_theme(
     index: int,
     note: Annotated[list[str] | None, Form(max_length=40)] = None,
 ) -> Response:
-    themes.split_theme(session=session, analysis=analysis, index=index, note_ids=note or [])
-    session.commit()
+    commit(
+        session,
+        lambda: themes.split_theme(
+            session=session, analysis=analysis, index=index, note_ids=note or []
+        ),
+    )
     return _back(request, analysis, f"#theme-{index + 1}")
 
 

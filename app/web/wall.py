@@ -7,6 +7,7 @@ in the browser (``static/js/wall.js``), which knows the screen's size.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,8 +15,9 @@ from fastapi.responses import Response
 
 from app.domain import boards, wall_focus, workshops
 from app.web import links
+from app.web.actions import PageRunnerWriteDep
 from app.web.deps import PageRunnerWorkshopDep, SessionDep
-from app.web.pages import render, run_action
+from app.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,19 +36,8 @@ def wall_page(request: Request, workshop: PageRunnerWorkshopDep, session: Sessio
 
 
 @router.post("/w/{workshop_id}/wall/focus", name="wall:focus")
-def focus(
-    request: Request,
-    workshop: PageRunnerWorkshopDep,
-    session: SessionDep,
-    group: Annotated[str, Form(max_length=64)] = "",
-) -> Response:
+def focus(write: PageRunnerWriteDep, group: Annotated[str, Form(max_length=64)] = "") -> Response:
     """Show one group alone on the wall (an empty ``group``: every group)."""
-    back_to = str(request.app.url_path_for("board:board", workshop_id=workshop.id))
-    if group:
-        back_to += f"?group={int(group)}" if group.isdecimal() and len(group) < 10 else ""
-    return run_action(
-        request,
-        session,
-        lambda: wall_focus.focus(session=session, workshop=workshop, group=group or None),
-        back_to=back_to,
-    )
+    if group.isdecimal() and len(group) < 10:
+        write = dataclasses.replace(write, back_to=f"{write.back_to}?group={int(group)}")
+    return write(wall_focus.focus, group=group or None)

@@ -114,3 +114,18 @@ def test_feedback_without_javascript_shows_the_phone_page_with_what_was_sent(cli
     assert board.by_id("board-feedback").by_class("feedback-count")[0].text() == (
         "1 person has sent feedback."
     )
+
+
+def test_a_refused_note_redraws_the_phone_page_with_the_feedback_already_sent(client):
+    """Every path that draws the phone page draws the same context: after a refusal, too, the
+    feedback form still holds what this participant sent."""
+    ws = _full_meeting(client)
+    open_stage(client, ws["staff"], ws["id"], "feedback")
+    phone, _member = _phone(client, ws)
+    form_post(phone, f"/w/{ws['id']}/p/feedback", {"text": "学びが多かった", "rating": "4"})
+    refused = form_post(phone, f"/w/{ws['id']}/p/notes", {"text": "a note", "stage": "nope"})
+    assert 400 <= refused.status_code < 500
+    page = parse(refused.text)
+    assert page.by_id("feedback-text").text() == "学びが多かった"
+    checked = page.find(lambda e: e.tag == "input" and "checked" in e.attrs)
+    assert checked is not None and checked.attrs["value"] == "4"

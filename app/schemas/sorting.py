@@ -1,10 +1,11 @@
-"""JSON shapes of live sorting. They extend the public API; no existing field changes."""
+"""Live sorting: clusters, moves, duplicates, picks, dots, reveal, roles, spotlight and timer."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas import NoteOut, WorkshopSnapshot
+from app.schemas.notes import NoteOut
+from app.schemas.workshops import WorkshopSnapshot
 
 
 class SortedNoteOut(NoteOut):
@@ -165,10 +166,6 @@ class ModerationIn(BaseModel):
     moderated: bool
 
 
-class RoleIn(BaseModel):
-    role: str = Field(max_length=16, description="“member” or “recorder”")
-
-
 class PresentationIn(BaseModel):
     group: str | int | None = None
     order: list[str | int] | None = Field(default=None, max_length=50)
@@ -183,3 +180,7 @@ class SuggestionOut(BaseModel):
     original_id: str
     duplicate_id: str
     score: float
+
+
+class ParticipantRoleIn(BaseModel):
+    role: str = Field(max_length=16, description="“member” or “recorder”")
