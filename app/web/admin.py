@@ -48,7 +48,7 @@ def login(
     try:
         ratelimit.login_attempt(request)
     except ratelimit.RateLimited as exc:
-        response = render(
+        response: Response = render(
             request,
             "admin/login.html",
             exc.status_code,

@@ -39,7 +39,7 @@ class PublicBase:
 def public_base(request: Request) -> PublicBase:
     """Decide once per request where join links and QR codes point; see the module docstring."""
     cached = request.scope.get("fusen.public_base")
-    if cached is not None:
+    if isinstance(cached, PublicBase):
         return cached
     base = _public_base(request)
     request.scope["fusen.public_base"] = base

@@ -26,10 +26,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fastapi import Request
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    import redis
 
 from app.domain import workshops
 from app.errors import DomainError, NotFound
@@ -167,10 +170,10 @@ class RedisLimiter:
     def __init__(
         self,
         *,
-        client,
+        client: redis.Redis,
         prefix: str,
         burst: int,
-        per_minute: float,  # type: ignore[no-untyped-def]
+        per_minute: float,
     ) -> None:
         self.client = client
         self.prefix = prefix
@@ -259,7 +262,8 @@ def client_address(request: Request) -> str:
 
 
 def _limits(request: Request) -> Limits:
-    return request.app.state.limits
+    limits: Limits = request.app.state.limits
+    return limits
 
 
 WRONG_CODES = N_("Too many wrong codes from this network. Wait %(seconds)s seconds and try again.")

@@ -59,7 +59,7 @@ def _note_counts(session: Session, ids: list[int]) -> dict[int, int]:
     statement = (
         select(Note.workshop_id, func.count())
         .where(col(Note.workshop_id).in_(ids), col(Note.deleted_at).is_(None))
-        .group_by(Note.workshop_id)
+        .group_by(col(Note.workshop_id))
     )
     return dict(session.exec(statement).all())
 

@@ -7,13 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app import i18n
 from app.domain import series as series_domain
 from app.domain import users
 from app.errors import Invalid
 from app.i18n import N_, gettext
-from app.models import Series
+from app.models import Series, User
 from app.web import charts
 from app.web.actions import answer_page, commit, reason, redirect
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
@@ -34,7 +35,15 @@ def series_list(request: Request, user: PageStaffDep, session: SessionDep) -> Re
     return _list_page(request, session, user, name="", error=None)
 
 
-def _list_page(request, session, user, *, name: str, error: str | None, status_code: int = 200):  # type: ignore[no-untyped-def]
+def _list_page(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    name: str,
+    error: str | None,
+    status_code: int = 200,
+) -> Response:
     rows = [
         (one, len(series_domain.workshops_in(session, one, user)))
         for one in series_domain.all_series(session)

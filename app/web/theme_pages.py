@@ -9,13 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.domain import search, series, themes
 from app.errors import Invalid, NotFound
 from app.exports import registry
 from app.exports import themes as theme_exports
 from app.i18n import N_
-from app.models import ThemeAnalysis
+from app.models import ThemeAnalysis, User
 from app.web import links
 from app.web.actions import answer_page, commit, reason
 from app.web.deps import PageRunnerWorkshopDep, PageStaffDep, SessionDep
@@ -43,7 +44,14 @@ def _date(raw: str) -> dt.date | None:
         raise Invalid(N_("Enter the date as YYYY-MM-DD.")) from None
 
 
-def _list_page(request, session, user, form, error=None, status_code=200):  # type: ignore[no-untyped-def]
+def _list_page(
+    request: Request,
+    session: Session,
+    user: User,
+    form: dict[str, str],
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     return render(
         request,
         "themes/list.html",
