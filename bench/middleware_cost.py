@@ -126,9 +126,8 @@ def stacks(app: FastAPI) -> list[tuple[str, Callable]]:
 
     out.append(("all layers", build(everything)))
     for layer in everything:
-        out.append(
-            (f"without {layer.cls.__name__}", build([m for m in everything if m is not layer]))
-        )
+        name = getattr(layer.cls, "__name__", repr(layer.cls))
+        out.append((f"without {name}", build([m for m in everything if m is not layer])))
     out.append(("no user middleware", build([])))
     return out
 

@@ -127,7 +127,7 @@ def authors_of(session: Session, notes: Sequence[Note]) -> dict[str, Participant
     ids = {note.participant_id for note in notes if note.participant_id}
     if not ids:
         return {}
-    found = session.exec(select(Participant).where(Participant.id.in_(ids))).all()  # type: ignore[union-attr]
+    found = session.exec(select(Participant).where(col(Participant.id).in_(ids))).all()
     return {participant.id: participant for participant in found}
 
 

@@ -336,7 +336,7 @@ def _note_ids(payload: dict[str, Any]) -> list[str]:
     if "notes" in payload:
         return [placement["id"] for placement in payload["notes"]]
     note = payload.get("note") or {}
-    return [note.get("id") or payload.get("id") or payload.get("note_id")]
+    return [str(note.get("id") or payload.get("id") or payload.get("note_id"))]
 
 
 # ---- Which event draws which patch: once, here -------------------------------------------
