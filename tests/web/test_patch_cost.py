@@ -38,23 +38,26 @@ def _archive(per_group: dict[str, int]) -> dict[str, Any]:
 
 
 @contextmanager
-def _counted(engine) -> Iterator[dict[str, int]]:
-    """SQL statements run, and note, cluster and participant rows loaded, while open."""
+def _counted(session) -> Iterator[dict[str, int]]:
+    """SQL statements ``session`` runs, and note, cluster and participant rows it loads, while
+    open (the app's background tasks share the engine, so only this session is counted)."""
     seen = {"statements": 0, "rows": 0}
+    connection = session.connection()
 
     def on_execute(*_args: Any) -> None:
         seen["statements"] += 1
 
-    def on_load(*_args: Any) -> None:
-        seen["rows"] += 1
+    def on_load(_target: Any, context: Any) -> None:
+        if context.session is session:
+            seen["rows"] += 1
 
-    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(connection, "before_cursor_execute", on_execute)
     for model in (Note, Cluster, Participant):
         event.listen(model, "load", on_load)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(connection, "before_cursor_execute", on_execute)
         for model in (Note, Cluster, Participant):
             event.remove(model, "load", on_load)
 
@@ -86,7 +89,7 @@ def _render_one_note(client, per_group: dict[str, int]) -> dict[str, int]:
             session, workshop_id=workshop_id, after=snapshot["last_seq"], limit=10
         )
         assert [e.type for e in batch] == [events.NOTE_CREATED]
-        with _counted(db.engine) as cost:
+        with _counted(session) as cost:
             rendered = hub.render(session, batch, audiences)
 
     # The same bytes as drawn from the whole board.
