@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import access_log, i18n
 from app.db import Database
@@ -75,43 +75,57 @@ class LocaleMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        # Only the two headers it needs are decoded: this runs for every request and stream.
+        cookies = accept_language = None
+        for key, value in scope["headers"]:
+            if key == b"cookie":
+                cookies = value.decode("latin-1")
+            elif key == b"accept-language":
+                accept_language = value.decode("latin-1")
         cookie = None
-        for part in headers.get("cookie", "").split(";"):
+        for part in (cookies or "").split(";"):
             name, _, value = part.strip().partition("=")
             if name == i18n.LOCALE_COOKIE:
                 cookie = value
         locale = i18n.negotiate(
-            cookie=cookie, accept_language=headers.get("accept-language"), default=self.default
+            cookie=cookie, accept_language=accept_language, default=self.default
         )
         with i18n.use_locale(locale):
             await self.app(scope, receive, send)
 
 
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
+HTTPS_ONLY_HEADERS = ((b"strict-transport-security", b"max-age=31536000"),)
+
+
 class SecurityHeadersMiddleware:
+    """Security headers and the CSP on every answer that does not set its own.
+
+    The header list is built once per process; each response only checks which names it
+    already carries.
+    """
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.plain = (*SECURITY_HEADERS, (b"content-security-policy", CSP.encode()))
+        self.https = (*SECURITY_HEADERS, *HTTPS_ONLY_HEADERS, self.plain[-1])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        extra = self.https if scope.get("scheme") == "https" else self.plain
 
-        async def send_with_headers(message: dict) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                extra = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-                ]
-                if scope.get("scheme") == "https":
-                    extra.append((b"strict-transport-security", b"max-age=31536000"))
-                if b"content-security-policy" not in names:
-                    extra.append((b"content-security-policy", CSP.encode()))
                 headers.extend(pair for pair in extra if pair[0] not in names)
                 message["headers"] = headers
             await send(message)

@@ -8,6 +8,8 @@ client on the other, and prints at each size:
 - a phone's first load: the page plus every script, style sheet and icon it names, as
   compressed bytes on the wire;
 - bytes per ``note.created`` on an open board stream and on a phone stream;
+- server CPU per note while a board, a wall and a phone stream are open (the POST and the
+  patches drawn for them), beside the POST's own CPU;
 - the API snapshot's median time;
 - ``POST /api/v1/workshops/{id}/notes`` p50 next to the bare insert's p50, posted alternately
   in the same run, and their ratio.
@@ -36,6 +38,7 @@ from servers import PASSWORD, machine, percentile, pin_client, staff_token, star
 GROUPS = [f"{n}G" for n in range(1, 11)]
 STAGE = "shared_issues"
 TEXT = "駐車場が足りず送迎の手配が課題 {n}"  # ~20 characters, like a real note
+STREAMED_POSTS = 10  # notes timed for server CPU with streams open
 
 
 class Assets(HTMLParser):
@@ -273,8 +276,23 @@ def run(sizes: list[int], posts: int) -> list[dict]:
             board_event = per_event(board_meter, one_for_1g)
             phone_event = per_event(phone_meter, one_for_1g)
             posted += 6
-            board_meter.close()
-            phone_meter.close()
+            # Server CPU for one note while a board, a wall and a phone stream are open: its
+            # POST and drawing it once for each audience (the POST alone is post_cpu_ms).
+            wall_meter = StreamMeter(staff, f"{fusen.url}/w/{workshop_id}/wall/stream")
+            meters = (board_meter, phone_meter, wall_meter)
+            streamed_cpu = 0.0
+            for _ in range(STREAMED_POSTS):
+                for meter in meters:
+                    meter.settle()
+                    meter.last = 0.0
+                before = fusen.cpu_seconds()
+                one_for_1g()
+                for meter in meters:
+                    meter.settle()
+                streamed_cpu += fusen.cpu_seconds() - before
+            posted += STREAMED_POSTS
+            for meter in meters:
+                meter.close()
 
             result = {
                 "notes": size,
@@ -290,6 +308,7 @@ def run(sizes: list[int], posts: int) -> list[dict]:
                 "snapshot_ms": statistics.median(snapshot_ms),
                 "snapshot_cpu_ms": snapshot_cpu,
                 "post_cpu_ms": fusen_cpu / posts * 1000,
+                "streamed_cpu_ms": streamed_cpu / STREAMED_POSTS * 1000,
                 "bare_cpu_ms": bare_cpu / posts * 1000,
                 "post_p50_ms": percentile(fusen_ms, 50),
                 "bare_p50_ms": percentile(bare_ms, 50),
@@ -341,6 +360,11 @@ def report(r: dict) -> None:
     print(
         f" server CPU per POST: {r['post_cpu_ms']:.2f} ms vs bare {r['bare_cpu_ms']:.2f} ms "
         f"= {r['post_cpu_ms'] / max(r['bare_cpu_ms'], 1e-9):.2f}x",
+        flush=True,
+    )
+    print(
+        f" server CPU per note with a board, a wall and a phone stream open: "
+        f"{r['streamed_cpu_ms']:.2f} ms (its POST alone: {r['post_cpu_ms']:.2f} ms)",
         flush=True,
     )
 

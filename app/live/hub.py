@@ -87,9 +87,14 @@ class Subscriber:
     each message to hundreds of subscribers in a loop, and the writer takes everything that
     piled up since it last woke in one go, so a burst costs one socket write per viewer.
     ``grant`` is what the stream was authorised with, checked again while it is open.
+
+    The heartbeat is one timer per quiet period, not one per wait: while messages flow the
+    timer stays armed and, when it fires early, moves itself to a heartbeat after the last
+    write. Arming and cancelling a timer for every message of every viewer cost more than
+    handing the message over.
     """
 
-    __slots__ = ("audience", "grant", "pending", "closed", "_ready")
+    __slots__ = ("audience", "grant", "pending", "closed", "_ready", "_timer", "_quiet_since")
 
     def __init__(self, audience: Audience, grant: Grant | None = None) -> None:
         self.audience = audience
@@ -97,6 +102,8 @@ class Subscriber:
         self.pending: list[Message] = []
         self.closed = False
         self._ready = asyncio.Event()
+        self._timer: asyncio.TimerHandle | None = None
+        self._quiet_since: float | None = None
 
     def offer(self, message: Message) -> bool:
         """Queue a message; a viewer that fell this far behind is cut off and reconnects."""
@@ -115,20 +122,41 @@ class Subscriber:
         self.closed = True
         if not after_pending:
             self.pending.clear()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._ready.set()
 
     async def take(self, timeout: float) -> list[Message] | None:
-        """Everything queued once there is any; ``[]`` on timeout; ``None`` once closed."""
+        """Everything queued once there is any; ``[]`` after ``timeout`` seconds with nothing
+        taken (time for a heartbeat); ``None`` once closed."""
+        loop = asyncio.get_running_loop()
+        if self._quiet_since is None:
+            self._quiet_since = loop.time()
         if not self.pending and not self.closed:
-            # A timer handle, not asyncio.timeout(): this runs once per message per viewer.
-            timer = asyncio.get_running_loop().call_later(timeout, self._ready.set)
+            self._ready.clear()
+            if self._timer is None:
+                self._timer = loop.call_at(self._quiet_since + timeout, self._beat, timeout)
             await self._ready.wait()
-            timer.cancel()
         self._ready.clear()
+        self._quiet_since = loop.time()
         if self.pending:
             taken, self.pending = self.pending, []
             return taken
         return None if self.closed else []
+
+    def _beat(self, timeout: float) -> None:
+        """The heartbeat timer: wake the writer once ``timeout`` passed since it last took
+        anything, else wait until then."""
+        self._timer = None
+        if self.closed or self._quiet_since is None:
+            return
+        due = self._quiet_since + timeout
+        loop = asyncio.get_running_loop()
+        if loop.time() >= due - 0.001:  # timers may run a clock tick early
+            self._ready.set()
+        else:
+            self._timer = loop.call_at(due, self._beat, timeout)
 
 
 class Channel:
@@ -296,6 +324,7 @@ class Hub:
 
     def _release(self, channel: Channel, subscriber: Subscriber) -> None:
         channel.remove(subscriber)
+        subscriber.close()
         self.open_streams -= 1
         if subscriber.grant is not None:
             key = subscriber.grant.key

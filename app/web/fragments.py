@@ -27,7 +27,16 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from app import i18n
-from app.domain import boards, layouts, records, retention, reveal, visibility, wall_focus
+from app.domain import (
+    boards,
+    layouts,
+    records,
+    retention,
+    reveal,
+    visibility,
+    wall_focus,
+    workshops,
+)
 from app.live import events
 from app.live import sorting_events as kinds
 from app.live.hub import Audience, Message, encode
@@ -95,10 +104,10 @@ class FragmentRenderer:
                 out[audience] = participant_messages(session, mine, keep)
         if not html_audiences or not batch:
             return out
-        workshop = session.get(Workshop, batch[0].workshop_id)
-        state = boards.board(session, workshop)
-        for event in batch:
-            payload = json.loads(event.payload)
+        payloads = [json.loads(event.payload) for event in batch]
+        states = _States(session, batch, payloads)
+        for event, payload in zip(batch, payloads, strict=True):
+            state = states.of(event, payload)
             for audience in html_audiences:
                 with i18n.use_locale(audience.locale):
                     html = self.patch(event, payload, audience, state)
@@ -117,6 +126,60 @@ class FragmentRenderer:
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
+
+
+class _States:
+    """The board as patches of one batch draw it, read once per batch at render time.
+
+    A note or cluster event redraws one group's cards or column, so when a batch touches a few
+    groups only, each of them is read alone (its notes, clusters and members): the CPU spent on
+    one new note then follows the size of its group, not of the board. Anything else (a stage
+    change, a reveal, the head count, a replay spanning many groups) reads the whole board once.
+    """
+
+    MAX_GROUPS = 3
+    """More groups than this in one batch: one read of the whole board is cheaper."""
+
+    def __init__(
+        self, session: Session, batch: Sequence[Event], payloads: Sequence[dict[str, Any]]
+    ) -> None:
+        self.session = session
+        workshop = session.get(Workshop, batch[0].workshop_id)
+        assert workshop is not None  # noqa: S101  (events outlive no workshop)
+        self.workshop = workshop
+        self.by_group: dict[int, boards.Board] = {}
+        self.whole: boards.Board | None = None
+        names = {g.name: g.id for g in workshops.groups_of(session, workshop.id)}
+        self.scope: dict[int, int] = {}
+        for event, payload in zip(batch, payloads, strict=True):
+            group_id = (
+                names.get(_group_name(payload))
+                if PATCHES.get(event.type)
+                in (
+                    note_patch,
+                    column_patch,
+                )
+                else None
+            )
+            if group_id is None:
+                self.scope.clear()
+                break
+            self.scope[event.seq] = group_id
+        if len(set(self.scope.values())) > self.MAX_GROUPS:
+            self.scope.clear()
+
+    def of(self, event: Event, payload: dict[str, Any]) -> boards.Board:
+        group_id = self.scope.get(event.seq)
+        if group_id is None:
+            if self.whole is None:
+                self.whole = boards.board(self.session, self.workshop)
+            return self.whole
+        state = self.by_group.get(group_id)
+        if state is None:
+            state = self.by_group[group_id] = boards.board(
+                self.session, self.workshop, group_id=group_id
+            )
+        return state
 
 
 def participant_messages(
@@ -273,7 +336,7 @@ def _note_ids(payload: dict[str, Any]) -> list[str]:
     if "notes" in payload:
         return [placement["id"] for placement in payload["notes"]]
     note = payload.get("note") or {}
-    return [note.get("id") or payload.get("id") or payload.get("note_id")]
+    return [str(note.get("id") or payload.get("id") or payload.get("note_id"))]
 
 
 # ---- Which event draws which patch: once, here -------------------------------------------
@@ -312,7 +375,7 @@ def _shown_group(ctx: Ctx) -> Group | None:
         return None
     note = ctx.payload.get("note") or {}
     stage_key = note.get("stage", ctx.payload.get("stage"))
-    group_name = note.get("group", ctx.payload.get("group"))
+    group_name = _group_name(ctx.payload)
     if stage_key is not None and stage_key not in (current.key, current.draws_from):
         return None
     group = next((g for g in state.groups if g.name == group_name), None)
@@ -324,6 +387,12 @@ def _shown_group(ctx: Ctx) -> Group | None:
     if alone is not None and alone.id != group.id:
         return None  # the wall shows another group alone
     return group
+
+
+def _group_name(payload: dict[str, Any]) -> Any:
+    """The group an event names, on its note or on itself."""
+    note = payload.get("note") or {}
+    return note.get("group", payload.get("group"))
 
 
 def _phone_group(ctx: Ctx) -> int:

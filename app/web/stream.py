@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Send
 
 from app import i18n
 from app.domain import participants, stream_access
@@ -55,7 +56,7 @@ def _resume_point(request: Request) -> int | None:
 
 async def _respond(
     request: Request, workshop_id: int, audience: Audience, grant: Grant
-) -> StreamingResponse:
+) -> EventStreamResponse:
     after = _resume_point(request)
     hub = request.app.state.hub
     body = hub.stream(
@@ -68,13 +69,29 @@ async def _respond(
     # The first chunk registers the stream, so a refusal (too many streams) is a plain 4xx/503
     # here instead of a broken stream.
     first = await body.__anext__()
+    return EventStreamResponse(first, body)
 
-    async def chunks() -> AsyncIterator[bytes]:
-        yield first
-        async for chunk in body:
-            yield chunk
 
-    return StreamingResponse(chunks(), media_type="text/event-stream", headers=STREAM_HEADERS)
+class EventStreamResponse(StreamingResponse):
+    """An event stream whose first chunk was taken before the response began.
+
+    It writes that chunk itself and then the hub's messages straight from the hub's generator:
+    re-yielding them through a generator of its own cost one more hop for every message to
+    every viewer.
+    """
+
+    def __init__(self, first: bytes, rest: AsyncIterator[bytes]) -> None:
+        super().__init__(rest, media_type="text/event-stream", headers=STREAM_HEADERS)
+        self.first = first
+
+    async def stream_response(self, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": self.first, "more_body": True})
+        async for chunk in self.body_iterator:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _require_not_closed(workshop_status: str) -> None:
