@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
@@ -41,6 +42,11 @@ RenderBatch = Callable[..., dict["Audience", list[Message]]]
 """``render(session, events, audiences)`` → the messages for each audience, in seq order."""
 
 FETCH_LIMIT = 500
+# How long a browser waits before reconnecting a dropped stream, drawn per stream from this
+# range. When a process dies or drains, every stream it held drops in the same instant; a fixed
+# hint would bring them all back to the remaining processes in one burst, spread out they come
+# back over two seconds, all within the 5 s a phone may be out of date.
+RETRY_MS = (1000, 3000)
 QUEUE_LIMIT = 2000
 
 
@@ -78,6 +84,11 @@ def encode(*, seq: int | None, event: str, data: str) -> bytes:
     lines.append(f"event: {event}")
     lines.extend(f"data: {line}" for line in data.splitlines() or [""])
     return ("\n".join(lines) + "\n\n").encode()
+
+
+def retry_hint() -> bytes:
+    low, high = RETRY_MS
+    return f"retry: {low + secrets.randbelow(high - low + 1)}\n\n".encode()
 
 
 class Subscriber:
@@ -372,7 +383,7 @@ class Hub:
         """
         channel, subscriber = await self._channel(workshop_id, audience, grant)
         try:
-            yield b"retry: 3000\n\n"
+            yield retry_hint()
             replay = await run_in_threadpool(self._replay, workshop_id, audience, after)
             floor = replay[-1][0]
             for _seq, data in replay:

@@ -62,8 +62,11 @@ def test_fifty_viewers_of_one_audience_cost_one_render_per_event(db):
             )
             for n in range(50)
         ]
-        for stream in streams:
-            assert await anext(stream) == b"retry: 3000\n\n"
+        hints = [await anext(stream) for stream in streams]
+        waits = [int(hint.removeprefix(b"retry: ").removesuffix(b"\n\n")) for hint in hints]
+        # Reconnects after a process dies are spread over 1–3 s, not one burst at the same moment.
+        assert all(1000 <= wait <= 3000 for wait in waits), waits
+        assert len(set(waits)) > 10, waits
         pending = [asyncio.ensure_future(anext(stream)) for stream in streams]
         # Wait until every viewer has replayed and is waiting for live messages.
         while replays_done[0] < len(streams):

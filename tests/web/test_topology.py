@@ -160,11 +160,12 @@ def test_killing_one_app_mid_burst_loses_and_doubles_nothing(proxy_and_two_apps)
     assert_exactly_once_in_order(viewers, expected, acknowledged)
     moved = [viewer for viewer in viewers if viewer.connects > 1]
     # Round robin put about half the streams on the killed process; each came back through the
-    # proxy, most within 5 s (the 3 s retry hint included).
+    # proxy within 5 s (the 1–3 s retry hint included).
     assert 20 <= len(moved) <= 80, len(moved)
     assert all(viewer.disconnects[0] >= killed_at for viewer in moved)
     waits = sorted(s for viewer in moved for s in viewer.reconnect_seconds)
-    assert waits[len(waits) // 2] < 5 and waits[-1] < 8, waits  # 8: a CI machine under load
+    assert waits[-1] < 5, waits
+    assert waits[0] < waits[-1] - 0.5, "reconnects spread over the retry range, not one burst"
 
 
 def assert_http2_offered(url: str, cert: Path) -> None:
