@@ -140,8 +140,7 @@ class _Target:
     clusters: dict[str, Cluster] = field(default_factory=dict)
 
     def group(self, name: str) -> Group:
-        found: Group = group_named(self.groups, name)
-        return found
+        return group_named(self.groups, name)
 
     def person(self, ref: str | None) -> Participant | None:
         if ref is None:
