@@ -9,7 +9,8 @@ lands the item somewhere sensible, and the last writer in ``seq`` order wins.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from sqlmodel import Session, col, delete, select
 
@@ -138,7 +139,13 @@ def announce_cluster(
     session.flush()
 
 
-_KEEP = object()
+class _Unchanged(Enum):
+    """Marks ``after`` as not given: ``None`` already means "to the front"."""
+
+    KEEP = "keep"
+
+
+_KEEP = _Unchanged.KEEP
 
 
 def update_cluster(
@@ -148,7 +155,7 @@ def update_cluster(
     actor: Actor,
     cluster_id: int,
     title: str | None = None,
-    after: int | None | object = _KEEP,
+    after: int | None | Literal[_Unchanged.KEEP] = _KEEP,
 ) -> Cluster:
     """Retitle a cluster and/or move it after another cluster (``after=None``: to the front)."""
     workshops.lock_open(session, workshop)
