@@ -9,7 +9,8 @@ lands the item somewhere sensible, and the last writer in ``seq`` order wins.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from sqlmodel import Session, col, delete, select
 
@@ -138,7 +139,13 @@ def announce_cluster(
     session.flush()
 
 
-_KEEP = object()
+class _Unchanged(Enum):
+    """Marks ``after`` as not given: ``None`` already means "to the front"."""
+
+    KEEP = "keep"
+
+
+_KEEP = _Unchanged.KEEP
 
 
 def update_cluster(
@@ -148,7 +155,7 @@ def update_cluster(
     actor: Actor,
     cluster_id: int,
     title: str | None = None,
-    after: int | None | object = _KEEP,
+    after: int | None | Literal[_Unchanged.KEEP] = _KEEP,
 ) -> Cluster:
     """Retitle a cluster and/or move it after another cluster (``after=None``: to the front)."""
     workshops.lock_open(session, workshop)
@@ -250,8 +257,8 @@ def move_note(
     """
     workshops.lock_open(session, workshop)
     note = live_note(session, workshop, note_id)
-    stage = session.get(Stage, note.stage_id)
-    group = session.get(Group, note.group_id)
+    stage = workshops.stage_row(session, note.stage_id)
+    group = workshops.group_row(session, note.group_id)
     organisers.require_organiser(actor, note.group_id)
     stage_states.require_sortable(session, stage)
     if cluster_id is None:
@@ -285,8 +292,8 @@ def mark_duplicate(
     """Fold a note under the note it repeats (it stays in the data), or unfold it (``None``)."""
     workshops.lock_open(session, workshop)
     note = live_note(session, workshop, note_id)
-    stage = session.get(Stage, note.stage_id)
-    group = session.get(Group, note.group_id)
+    stage = workshops.stage_row(session, note.stage_id)
+    group = workshops.group_row(session, note.group_id)
     organisers.require_organiser(actor, note.group_id)
     stage_states.require_sortable(session, stage)
     changed = [note]
@@ -353,8 +360,8 @@ def _retire(session: Session, cluster: Cluster) -> None:
     """Soft-delete a cluster; picks and dots on it go, as the cluster is no longer an item."""
     cluster.deleted_at = utcnow()
     session.add(cluster)
-    session.exec(delete(Selection).where(col(Selection.cluster_id) == cluster.id))  # type: ignore[call-overload]
-    session.exec(delete(Vote).where(col(Vote.cluster_id) == cluster.id))  # type: ignore[call-overload]
+    session.exec(delete(Selection).where(col(Selection.cluster_id) == cluster.id))
+    session.exec(delete(Vote).where(col(Vote.cluster_id) == cluster.id))
     session.flush()
 
 
@@ -382,9 +389,9 @@ def _cluster_in_place(
 ) -> tuple[Cluster, Stage, Group]:
     cluster = live_cluster(session, workshop, cluster_id)
     organisers.require_organiser(actor, cluster.group_id)
-    stage = session.get(Stage, cluster.stage_id)
+    stage = workshops.stage_row(session, cluster.stage_id)
     stage_states.require_sortable(session, stage)
-    return cluster, stage, session.get(Group, cluster.group_id)
+    return cluster, stage, workshops.group_row(session, cluster.group_id)
 
 
 def _require_same_place(note: Note, *, stage_id: int, group_id: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -157,12 +158,12 @@ def build_all(
             current,
         )
     mode = current.kind if current.kind in ("select", "vote") and shown is not current else "post"
-    return _build(session, workshop, shown=shown, mode=mode, current=current, groups=groups)
+    return _build(session, workshop.id, shown=shown, mode=mode, current=current, groups=groups)
 
 
 def _build(
     session: Session,
-    workshop: Workshop,
+    workshop_id: int,
     *,
     shown: Stage,
     mode: str,
@@ -174,10 +175,10 @@ def _build(
         stage_controls.sorting_state(current, stage_controls.peek(session, current))
         != stage_controls.SORTING_OPEN
     )
-    notes = notes_domain.live_notes(session, workshop_id=workshop.id, stage_id=shown.id)
-    piles = clusters_domain.live_clusters(session, workshop_id=workshop.id, stage_id=shown.id)
+    notes = notes_domain.live_notes(session, workshop_id=workshop_id, stage_id=shown.id)
+    piles = clusters_domain.live_clusters(session, workshop_id=workshop_id, stage_id=shown.id)
     added = (
-        notes_domain.live_notes(session, workshop_id=workshop.id, stage_id=current.id)
+        notes_domain.live_notes(session, workshop_id=workshop_id, stage_id=current.id)
         if mode == "select"
         else []
     )
@@ -192,11 +193,11 @@ def _build(
     totals: dict[tuple[str | None, int | None], int] = {}
     if mode == "vote":
         for (stage_id, note_id, cluster_id), total in votes_domain.totals(
-            session, workshop.id
+            session, workshop_id
         ).items():
             if stage_id == current.id:
                 totals[(note_id, cluster_id)] = total
-    people = organisers.participants_of(session, workshop.id)
+    people = organisers.participants_of(session, workshop_id)
     by_person = {p.id: p for p in people}
     layouts: dict[int, Layout] = {}
     for group in groups:
@@ -234,9 +235,9 @@ def _build(
             by_cluster[cluster.id] = pile
             layout.clusters.append(pile)
         for item in sorted(items.values(), key=lambda i: (i.note.position, i.note.created_seq)):
-            pile = by_cluster.get(item.note.cluster_id or 0)
-            if pile is not None:
-                pile.items.append(item)
+            home = by_cluster.get(item.note.cluster_id or 0)
+            if home is not None:
+                home.items.append(item)
         layout.loose = [
             item
             for item in sorted(items.values(), key=lambda i: i.note.created_seq)
@@ -258,14 +259,14 @@ def _build(
 
 def group_layout(session: Session, *, stage: Stage, group_id: int) -> Layout:
     """The layout of one group's notes in ``stage`` itself (as a post stage)."""
-    workshop = session.get(Workshop, stage.workshop_id)
-    group = session.get(Group, group_id)
-    return _build(session, workshop, shown=stage, mode="post", current=stage, groups=[group])[
-        group.id
-    ]
+    group = workshops.group_row(session, group_id)
+    by_group = _build(
+        session, stage.workshop_id, shown=stage, mode="post", current=stage, groups=[group]
+    )
+    return by_group[group.id]
 
 
-def clusters_json(session: Session, workshop_id: int) -> list[dict]:
+def clusters_json(session: Session, workshop_id: int) -> list[dict[str, Any]]:
     stages = {s.id: s for s in workshops.stages_of(session, workshop_id)}
     groups = {g.id: g for g in workshops.groups_of(session, workshop_id)}
     statement = (

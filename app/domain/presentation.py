@@ -45,7 +45,9 @@ def set_presentation(
     chosen = None
     if order is not None:
         chosen = [workshops.find_group(session, workshop.id, ref) for ref in order]
-    shown = None if group in (None, "") else workshops.find_group(session, workshop.id, group)
+    shown = (
+        None if group is None or group == "" else workshops.find_group(session, workshop.id, group)
+    )
     return write(session, workshop=workshop, group=shown, order=chosen)
 
 

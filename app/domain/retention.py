@@ -14,8 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, select, update
 
 from app.domain import records, search_index
 from app.errors import Conflict, Invalid
@@ -155,20 +154,20 @@ def purge_workshop(*, session: Session, workshop: Workshop) -> Counts:
         # A random value no token hashes to: the old phone cookie stops working.
         participant.token_hash = secrets.token_hex(32)
         session.add(participant)
-    session.execute(
+    session.exec(
         update(Note)
         .where(col(Note.workshop_id) == workshop.id)
         .values(text="")
         .execution_options(synchronize_session=False)
     )
-    session.execute(
+    session.exec(
         update(Event)
         .where(col(Event.workshop_id) == workshop.id)
         .values(payload=PURGED_PAYLOAD)
         .execution_options(synchronize_session=False)
     )
     # A recorder may have written a person's name into a cluster's title.
-    session.execute(
+    session.exec(
         update(Cluster)
         .where(col(Cluster.workshop_id) == workshop.id)
         .values(title="")

@@ -6,6 +6,7 @@ shows how many took part and wrote years after the text itself was purged.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -141,7 +142,7 @@ def overview(session: Session, series: Series, user: User) -> Overview:
     if ids:
         for stage in session.exec(
             select(Stage)
-            .where(col(Stage.workshop_id).in_(ids), Stage.kind.in_(("post", "select")))  # type: ignore[attr-defined]
+            .where(col(Stage.workshop_id).in_(ids), col(Stage.kind).in_(("post", "select")))
             .order_by(col(Stage.position))
         ).all():
             stages.setdefault(stage.key, (stage.key, stage.label, stage.label_en))
@@ -149,14 +150,14 @@ def overview(session: Session, series: Series, user: User) -> Overview:
             select(Note.workshop_id, Stage.key, func.count())
             .join(Stage, col(Stage.id) == col(Note.stage_id))
             .where(col(Note.workshop_id).in_(ids), col(Note.deleted_at).is_(None))
-            .group_by(Note.workshop_id, Stage.key)
+            .group_by(col(Note.workshop_id), col(Stage.key))
         ).all():
             notes[workshop_id][key] = count
         people = dict(
             session.exec(
                 select(Participant.workshop_id, func.count())
                 .where(col(Participant.workshop_id).in_(ids))
-                .group_by(Participant.workshop_id)
+                .group_by(col(Participant.workshop_id))
             ).all()
         )
         for workshop_id, organization in session.exec(
@@ -189,7 +190,7 @@ def next_workshop(
     source: Workshop,
     user: User,
     title: str,
-    date: object = None,
+    date: dt.date | None = None,
     carry_picks: bool = False,
 ) -> Workshop:
     """Create the next workshop of a series like ``source``: format, groups, roles and venue.
@@ -221,7 +222,7 @@ def next_workshop(
         stages=specs,
         groups=[g.name for g in groups],
         format_key=source.format_key,
-        date=date,  # type: ignore[arg-type]
+        date=date,
         start_time=source.start_time,
         venue=source.venue,
         owner_id=user.id,

@@ -20,7 +20,9 @@ from app.models import Event, Group, Workshop
 def focus(*, session: Session, workshop: Workshop, group: str | int | None) -> Group | None:
     """Show one group alone on the wall (``None``: every group); return the group."""
     events.lock_workshop(session, workshop.id)
-    chosen = None if group in (None, "") else workshops.find_group(session, workshop.id, group)
+    chosen = (
+        None if group is None or group == "" else workshops.find_group(session, workshop.id, group)
+    )
     focused = event_types.wall_focused(chosen.name if chosen else None)
     events.append(session, workshop_id=workshop.id, event=focused)
     return chosen

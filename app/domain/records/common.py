@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from app import i18n
 from app.domain import workshops
@@ -165,28 +165,26 @@ def purge_personal_data(session: Session, workshop_id: int) -> None:
     Ratings and the number of each record stay, for the series statistics; the report details
     are the secretariat's own record and stay as written.
     """
-    from sqlalchemy import update
-
     question_ids = select(Question.id).where(Question.workshop_id == workshop_id)
-    session.execute(
+    session.exec(
         update(Question)
         .where(col(Question.workshop_id) == workshop_id)
         .values(text="", organization="", remark="")
         .execution_options(synchronize_session=False)
     )
-    session.execute(
+    session.exec(
         update(Answer)
         .where(col(Answer.question_id).in_(question_ids))
         .values(text="", organization="")
         .execution_options(synchronize_session=False)
     )
-    session.execute(
+    session.exec(
         update(Comment)
         .where(col(Comment.workshop_id) == workshop_id)
         .values(text="", name="", organization="")
         .execution_options(synchronize_session=False)
     )
-    session.execute(
+    session.exec(
         update(Feedback)
         .where(col(Feedback.workshop_id) == workshop_id)
         .values(text="")

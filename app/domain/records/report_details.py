@@ -106,9 +106,6 @@ def details_of(session: Session, workshop_id: int) -> Details:
     )
 
 
-UNSET: Any = object()
-
-
 def update_details(
     *,
     session: Session,

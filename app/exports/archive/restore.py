@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, update
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, delete, select, update
 
 from app.domain import (
     clusters,
@@ -118,15 +117,13 @@ def import_bytes(
 
 def discard(session: Session, workshop_id: int) -> None:
     """Delete every row of a workshop (a chunked import that failed part-way)."""
-    session.execute(
-        update(Note).where(col(Note.workshop_id) == workshop_id).values(duplicate_of=None)
-    )
+    session.exec(update(Note).where(col(Note.workshop_id) == workshop_id).values(duplicate_of=None))
     questions = select(Question.id).where(Question.workshop_id == workshop_id)
-    session.execute(delete(Answer).where(col(Answer.question_id).in_(questions)))
+    session.exec(delete(Answer).where(col(Answer.question_id).in_(questions)))
     for table in reversed(SQLModel.metadata.sorted_tables):
         if "workshop_id" in table.c and table.name != "workshop":
-            session.execute(delete(table).where(table.c.workshop_id == workshop_id))
-    session.execute(delete(Workshop).where(col(Workshop.id) == workshop_id))
+            session.exec(delete(table).where(table.c.workshop_id == workshop_id))
+    session.exec(delete(Workshop).where(col(Workshop.id) == workshop_id))
 
 
 @dataclass
@@ -143,8 +140,7 @@ class _Target:
     clusters: dict[str, Cluster] = field(default_factory=dict)
 
     def group(self, name: str) -> Group:
-        found: Group = group_named(self.groups, name)
-        return found
+        return group_named(self.groups, name)
 
     def person(self, ref: str | None) -> Participant | None:
         if ref is None:

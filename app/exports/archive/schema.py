@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -397,13 +398,16 @@ def _stage(stages: dict[str, StageIn], key: str) -> StageIn:
     return stages[key]
 
 
-def _ref(known: dict[str, Any], ref: str, message: str) -> Any:
+_Row = TypeVar("_Row")
+
+
+def _ref(known: Mapping[str, _Row], ref: str, message: str) -> _Row:
     if ref not in known:
         raise Invalid(message, ref=ref[:40])
     return known[ref]
 
 
-def group_named(groups: dict[str, Any], name: str) -> Any:
+def group_named(groups: Mapping[str, _Row], name: str) -> _Row:
     if name not in groups:
         raise Invalid(N_("This workshop has no group “%(group)s”."), group=name[:40])
     return groups[name]
