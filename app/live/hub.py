@@ -266,7 +266,9 @@ class Channel:
             if len(batch) < FETCH_LIMIT:
                 return
 
-    def _load(self, audiences: Collection[Audience]) -> tuple[Sequence[Event], dict]:
+    def _load(
+        self, audiences: Collection[Audience]
+    ) -> tuple[Sequence[Event], dict[Audience, list[Message]]]:
         with self.hub.db.read_session() as session:
             batch = events.read_after(
                 session, workshop_id=self.workshop_id, after=self.delivered, limit=FETCH_LIMIT
