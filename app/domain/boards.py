@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, or_
-from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
-from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from app.domain import layouts, records, wall_focus, workshops
 from app.domain import notes as notes_domain
 from app.live import events
-from app.models import Cluster, Group, Note, Participant, Stage, Workshop
+from app.models import Group, Note, Participant, Stage, Workshop
 
-_ONE_GROUP = "boards.one_group"
 """``Session.info`` key: while set, note, cluster and participant reads see one group only."""
 
 
@@ -82,45 +77,8 @@ def board(session: Session, workshop: Workshop, *, group_id: int | None = None) 
         state.columns.append(
             Column(group=group, notes=[n for n in notes if n.group_id == group.id])
         )
-    with _only_group(session, group_id):
-        state.sorting = layouts.build_all(session, workshop, current, shown)
+    state.sorting = layouts.build_all(session, workshop, current, shown)
     return state
-
-
-@contextmanager
-def _only_group(session: Session, group_id: int | None) -> Iterator[None]:
-    """Let the layout of one group read that group's rows only.
-
-    ``layouts.build_all`` reads a whole stage's notes, clusters and participants and keeps the
-    groups it was asked for. For one group (a phone, a live patch of one note) that made the
-    cost of drawing one card grow with the whole board; scoped here, it grows with the group.
-    Participants stay visible when they wrote one of the group's notes, so every author shown
-    is still found.
-    """
-    if group_id is None:
-        yield
-        return
-    session.info[_ONE_GROUP] = group_id
-    try:
-        yield
-    finally:
-        del session.info[_ONE_GROUP]
-
-
-@event.listens_for(OrmSession, "do_orm_execute")
-def _restrict_to_group(execute: ORMExecuteState) -> None:
-    group_id = execute.session.info.get(_ONE_GROUP)
-    if group_id is None or not execute.is_select:
-        return
-    writers = select(Note.participant_id).where(Note.group_id == group_id)
-    execute.statement = execute.statement.options(
-        with_loader_criteria(Note, Note.group_id == group_id),
-        with_loader_criteria(Cluster, Cluster.group_id == group_id),
-        with_loader_criteria(
-            Participant,
-            or_(Participant.group_id == group_id, col(Participant.id).in_(writers)),
-        ),
-    )
 
 
 def authors_of(session: Session, notes: Sequence[Note]) -> dict[str, Participant]:

@@ -148,7 +148,11 @@ def live_of(session: Session, workshop: Workshop, current: Stage | None) -> Live
 def build_all(
     session: Session, workshop: Workshop, current: Stage | None, groups: Sequence[Group]
 ) -> dict[int, Layout]:
-    """One layout per group for the current stage, from a handful of queries in all."""
+    """One layout per group for the current stage, from a handful of queries in all.
+
+    Asked for one group (a phone, the live patch of one card), every query reads that group's
+    rows only, so the cost of drawing a card grows with its group, not with the whole board.
+    """
     if current is None or not groups:
         return {}
     shown = current
@@ -175,10 +179,15 @@ def _build(
         stage_controls.sorting_state(current, stage_controls.peek(session, current))
         != stage_controls.SORTING_OPEN
     )
-    notes = notes_domain.live_notes(session, workshop_id=workshop_id, stage_id=shown.id)
-    piles = clusters_domain.live_clusters(session, workshop_id=workshop_id, stage_id=shown.id)
+    one = groups[0].id if len(groups) == 1 else None
+    notes = notes_domain.live_notes(
+        session, workshop_id=workshop_id, stage_id=shown.id, group_id=one
+    )
+    piles = clusters_domain.live_clusters(
+        session, workshop_id=workshop_id, stage_id=shown.id, group_id=one
+    )
     added = (
-        notes_domain.live_notes(session, workshop_id=workshop_id, stage_id=current.id)
+        notes_domain.live_notes(session, workshop_id=workshop_id, stage_id=current.id, group_id=one)
         if mode == "select"
         else []
     )
@@ -197,7 +206,7 @@ def _build(
         ).items():
             if stage_id == current.id:
                 totals[(note_id, cluster_id)] = total
-    people = organisers.participants_of(session, workshop_id)
+    people = organisers.participants_of(session, workshop_id, group_id=one)
     by_person = {p.id: p for p in people}
     layouts: dict[int, Layout] = {}
     for group in groups:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.domain import workshops
@@ -14,7 +15,7 @@ from app.domain.notes import Actor
 from app.errors import Forbidden, Invalid, NotFound
 from app.i18n import N_
 from app.live import event_types, events
-from app.models import Group, Participant, Workshop
+from app.models import Group, Note, Participant, Workshop
 
 ROLES = ("member", "recorder")
 
@@ -66,13 +67,18 @@ def recorders_of(session: Session, group_id: int) -> Sequence[Participant]:
     return session.exec(statement).all()
 
 
-def participants_of(session: Session, workshop_id: int) -> Sequence[Participant]:
-    statement = (
-        select(Participant)
-        .where(Participant.workshop_id == workshop_id)
-        .order_by(col(Participant.created_at))
-    )
-    return session.exec(statement).all()
+def participants_of(
+    session: Session, workshop_id: int, *, group_id: int | None = None
+) -> Sequence[Participant]:
+    """A workshop's participants; for one group, its members and whoever wrote one of its notes
+    (staff and people from other tables post into a group too, and their names are shown)."""
+    statement = select(Participant).where(Participant.workshop_id == workshop_id)
+    if group_id is not None:
+        writers = select(Note.participant_id).where(Note.group_id == group_id)
+        statement = statement.where(
+            or_(col(Participant.group_id) == group_id, col(Participant.id).in_(writers))
+        )
+    return session.exec(statement.order_by(col(Participant.created_at))).all()
 
 
 def group_of(session: Session, workshop: Workshop, ref: str | int) -> Group:
