@@ -18,6 +18,7 @@ from app.models import Participant, User, Workshop
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STAFF_COOKIE = "fusen_staff"
+INVALID_TOKEN = N_("This token is not valid or has expired. Sign in or join again.")
 
 
 def participant_cookie(workshop_id: int) -> str:
@@ -88,7 +89,7 @@ def resolve_token(request: Request, session: Session, token: str | None) -> Acto
         participant = participants.by_token(session, token)
         if participant is not None:
             return Actor(participant=participant)
-    raise Unauthorized(N_("This token is not valid or has expired. Sign in or join again."))
+    raise Unauthorized(INVALID_TOKEN)
 
 
 def api_actor(request: Request, session: SessionDep) -> Actor:
@@ -145,9 +146,20 @@ class WorkshopActor:
 
 
 def api_workshop_actor(workshop_id: int, request: Request, session: SessionDep) -> WorkshopActor:
-    """The workshop and who asks, in one dependency: each sync dependency is a thread hop."""
-    workshop = get_workshop(workshop_id, session)
-    actor = resolve_token(request, session, _bearer(request))
+    """The workshop and who asks, in one dependency: each sync dependency is a thread hop.
+
+    A participant's token (no dot: staff tokens are signed) is looked up with the workshop in
+    one read; the errors are the same as reading them one after the other.
+    """
+    token = _bearer(request)
+    if token and "." not in token:
+        workshop, participant = participants.workshop_with_holder(session, workshop_id, token)
+        if participant is None:
+            raise Unauthorized(INVALID_TOKEN)
+        actor = Actor(participant=participant)
+    else:
+        workshop = get_workshop(workshop_id, session)
+        actor = resolve_token(request, session, token)
     require_member(actor, workshop)
     return WorkshopActor(workshop=workshop, actor=actor)
 
