@@ -73,9 +73,6 @@ def reserve_seq(session: Session, workshop_id: int) -> Reserved:
     (PostgreSQL), and SQLite write transactions already hold the database (BEGIN IMMEDIATE).
     A refused write rolls back, and its seq with it.
     """
-    # A Core statement does not autoflush as the ORM one did: changes the caller made first
-    # still reach the database before the seq is taken (a no-op when there are none).
-    session.flush()
     row = session.execute(_RESERVE_SEQ, {"workshop_id": workshop_id}).one()
     return Reserved(seq=row.last_seq, status=row.status)
 
