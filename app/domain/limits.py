@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, ScalarSelect
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -89,11 +90,27 @@ def require_room_to_join(session: Session, workshop: Workshop, group: Group) -> 
         )
 
 
-def require_room_for_note(session: Session, workshop: Workshop, stage: Stage, group: Group) -> None:
-    """Called under the workshop's row lock before a note is added.
+# An id as a value, a bound parameter or the column of an enclosing statement.
+IntValue = int | ColumnElement[int] | Mapped[int]
 
-    One statement for the three counts and the workshop's own cap: this runs on every post.
-    """
+
+@dataclass(frozen=True)
+class NoteCounts:
+    """What the caps on a new note compare against, read under the workshop's lock."""
+
+    in_workshop: int
+    in_stage: int
+    in_column: int
+    own_cap: int | None
+
+
+def note_count_columns(
+    workshop_id: IntValue,
+    stage_id: IntValue,
+    group_id: IntValue,
+) -> tuple[ScalarSelect[int], ScalarSelect[int], ScalarSelect[int], ScalarSelect[int | None]]:
+    """The ``NoteCounts`` as columns, in its order: a caller on the hot path reads them in the
+    statement that reads the stage and the group (ids may be their columns or bound values)."""
 
     def live(*where: ColumnElement[bool]) -> ScalarSelect[int]:
         return (
@@ -105,25 +122,37 @@ def require_room_for_note(session: Session, workshop: Workshop, stage: Stage, gr
 
     own_cap = (
         select(WorkshopLimits.max_notes)
-        .where(WorkshopLimits.workshop_id == workshop.id)
+        .where(col(WorkshopLimits.workshop_id) == workshop_id)
         .scalar_subquery()
     )
-    in_workshop, in_stage, in_column, custom = session.exec(
-        select(
-            live(col(Note.workshop_id) == workshop.id),
-            live(col(Note.stage_id) == stage.id),
-            live(col(Note.stage_id) == stage.id, col(Note.group_id) == group.id),
-            own_cap,
-        )
-    ).one()
-    max_notes = custom if custom is not None else get_settings().max_notes
-    if in_workshop >= max_notes:
+    return (
+        live(col(Note.workshop_id) == workshop_id),
+        live(col(Note.stage_id) == stage_id),
+        live(col(Note.stage_id) == stage_id, col(Note.group_id) == group_id),
+        own_cap,
+    )
+
+
+def require_room_for_note(session: Session, workshop: Workshop, stage: Stage, group: Group) -> None:
+    """Called under the workshop's row lock before a note is added.
+
+    One statement for the three counts and the workshop's own cap.
+    """
+    columns = note_count_columns(workshop.id, stage.id, group.id)
+    in_workshop, in_stage, in_column, own_cap = session.exec(select(*columns)).one()
+    require_room(NoteCounts(in_workshop, in_stage, in_column, own_cap))
+
+
+def require_room(counts: NoteCounts) -> None:
+    """The caps a new note must fit in, checked against counts read under the lock."""
+    max_notes = counts.own_cap if counts.own_cap is not None else get_settings().max_notes
+    if counts.in_workshop >= max_notes:
         raise Conflict(N_("This workshop holds as many notes as it can (%(max)s)."), max=max_notes)
-    if in_stage >= MAX_NOTES_PER_STAGE:
+    if counts.in_stage >= MAX_NOTES_PER_STAGE:
         raise Conflict(
             N_("This stage holds as many notes as it can (%(max)s)."), max=MAX_NOTES_PER_STAGE
         )
-    if in_column >= MAX_NOTES_PER_GROUP_STAGE:
+    if counts.in_column >= MAX_NOTES_PER_GROUP_STAGE:
         raise Conflict(
             N_("Your group has as many notes in this stage as it can hold (%(max)s)."),
             max=MAX_NOTES_PER_GROUP_STAGE,

@@ -7,8 +7,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
+from sqlalchemy import ColumnElement, Select, Table, bindparam, case
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from app.domain import limits, timers, workshops
@@ -80,12 +82,13 @@ def post_note(
 ) -> Posted:
     """Post a note; posting the same id again returns the first note and changes nothing.
 
-    The hot path of a workshop: one lock-and-seq UPDATE, one read of the stage, its controls
-    and the target group together, two INSERTs; the answer is built from what was written.
+    The hot path of a workshop: (whether a given id is taken,) one lock-and-seq UPDATE, one
+    read of the stage, its controls, the target group and every count the caps compare, two
+    INSERTs; the answer is built from what was written.
     """
     given = note_id not in (None, "")
     note_id = _note_id(note_id)
-    if given:
+    if given and session.execute(_NOTE_TAKEN, {"note_id": note_id}).first() is not None:
         existing = session.get(Note, note_id)
         if existing is not None:
             note = _same_author_or_conflict(existing, workshop, actor)
@@ -94,38 +97,33 @@ def post_note(
     reserved = events.reserve_seq(session, workshop.id)
     workshops.refuse_if_closed(reserved.status)
     seq = reserved.seq
-    stage, control, target = _place(session, workshop, actor, stage_key, group)
-    _require_open(stage, control)
-    limits.require_room_for_note(session, workshop, stage, target)
+    placed = _place(session, workshop, actor, stage_key, group)
+    stage, target = placed.stage, placed.group
+    _require_open(stage, placed.control)
+    limits.require_room(placed.counts)
     if actor.participant is not None and stage.per_person_limit is not None:
-        posted = session.exec(
-            select(func.count())
-            .select_from(Note)
-            .where(
-                Note.stage_id == stage.id,
-                Note.participant_id == actor.participant.id,
-                col(Note.deleted_at).is_(None),
-            )
-        ).one()
-        if posted >= stage.per_person_limit:
+        if placed.own_posts >= stage.per_person_limit:
             raise Conflict(
                 N_("You can post at most %(max)s notes in this stage."),
                 max=stage.per_person_limit,
             )
     now = utcnow()
-    row = {
-        "id": note_id,
-        "workshop_id": workshop.id,
-        "stage_id": stage.id,
-        "group_id": target.id,
-        "participant_id": actor.participant.id if actor.participant else None,
-        "author_user_id": actor.user.id if actor.user else None,
-        "text": text,
-        "created_seq": seq,
-        "created_at": now,
-        "updated_at": now,
-    }
-    session.execute(NOTE_INSERT, row)
+    participant_id = actor.participant.id if actor.participant else None
+    session.execute(
+        NOTE_INSERT,
+        {
+            "id": note_id,
+            "workshop_id": workshop.id,
+            "stage_id": stage.id,
+            "group_id": target.id,
+            "participant_id": participant_id,
+            "author_user_id": actor.user.id if actor.user else None,
+            "text": text,
+            "created_seq": seq,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
     payload = _payload(
         note_id=note_id,
         stage=stage,
@@ -134,7 +132,7 @@ def post_note(
         author=actor.participant,
         created_at=now,
         updated_at=now,
-        participant_id=row["participant_id"],
+        participant_id=participant_id,
     )
     events.append(
         session, workshop_id=workshop.id, event=event_types.note_created(payload), seq=seq
@@ -142,7 +140,65 @@ def post_note(
     return Posted(note_id=note_id, created=True, json=payload)
 
 
-NOTE_INSERT = Note.__table__.insert()  # type: ignore[attr-defined]
+_NOTE: Table = Note.__table__  # type: ignore[attr-defined]
+NOTE_INSERT = _NOTE.insert()
+_NOTE_TAKEN = select(_NOTE.c.id).where(_NOTE.c.id == bindparam("note_id"))
+
+
+class _Placed(NamedTuple):
+    """Where a note goes, and what its caps compare against, as read under the lock."""
+
+    stage: Stage
+    control: StageControl | None
+    group: Group
+    counts: limits.NoteCounts
+    own_posts: int  # the poster's live notes in the stage (0 when the stage sets no limit)
+
+
+# The stage, its controls (outer-joined), the group, ``NoteCounts`` in order, the poster's count.
+_PlaceTuple = tuple[Stage, StageControl | None, Group, int, int, int, int | None, int]
+_PlaceRow = Select[*_PlaceTuple]
+
+
+def _placing(matches_group: ColumnElement[bool]) -> _PlaceRow:
+    """One read for the whole check of a post, built once per kind of target group.
+
+    Building this expression per request cost more than running it; the values are bound.
+    """
+    own_posts = (
+        select(func.count())
+        .select_from(Note)
+        .where(
+            col(Note.stage_id) == col(Stage.id),
+            col(Note.participant_id) == bindparam("participant_id"),
+            col(Note.deleted_at).is_(None),
+        )
+        .scalar_subquery()
+    )
+    counts = limits.note_count_columns(bindparam("workshop_id"), col(Stage.id), col(Group.id))
+    return (
+        core_select(
+            Stage,
+            StageControl,
+            Group,
+            *counts,
+            case((col(Stage.per_person_limit).is_(None), 0), else_=own_posts),
+        )
+        .select_from(Stage)
+        .join(Group, matches_group)
+        .outerjoin(StageControl, col(StageControl.stage_id) == col(Stage.id))
+        .where(
+            col(Stage.workshop_id) == bindparam("workshop_id"),
+            col(Stage.key) == bindparam("stage_key"),
+        )
+    )
+
+
+_PLACE_IN_OWN_GROUP = _placing(col(Group.id) == bindparam("group_id"))
+_PLACE_IN_NAMED_GROUP = _placing(
+    (col(Group.workshop_id) == bindparam("workshop_id"))
+    & (col(Group.name) == bindparam("group_name"))
+)
 
 
 @dataclass(frozen=True)
@@ -203,28 +259,45 @@ def write_batch(session: Session, *, workshop_id: int, drafts: Sequence[Draft]) 
 
 def _place(
     session: Session, workshop: Workshop, actor: Actor, stage_key: str, group: str | int | None
-) -> tuple[Stage, StageControl | None, Group]:
-    """The stage, its controls and the group a note goes to, read together."""
-    if actor.participant is not None and group in (None, ""):
-        matches_group = col(Group.id) == actor.participant.group_id
-    elif actor.participant is None and isinstance(group, str) and group.strip():
-        matches_group = (col(Group.workshop_id) == workshop.id) & (col(Group.name) == group.strip())
-    else:
-        matches_group = None
-    if matches_group is not None:
-        row = session.exec(
-            select(Stage, StageControl, Group)
-            .select_from(Stage)
-            .join(Group, matches_group)
-            .outerjoin(StageControl, col(StageControl.stage_id) == col(Stage.id))
-            .where(Stage.workshop_id == workshop.id, Stage.key == stage_key)
-        ).first()
+) -> _Placed:
+    """The stage, its controls, the group a note goes to and the counts, read together."""
+    participant = actor.participant
+    params: dict[str, Any] = {
+        "workshop_id": workshop.id,
+        "stage_key": stage_key,
+        "participant_id": participant.id if participant else None,
+    }
+    statement = None
+    if participant is not None and group in (None, ""):
+        statement = _PLACE_IN_OWN_GROUP
+        params["group_id"] = participant.group_id
+    elif participant is None and isinstance(group, str) and group.strip():
+        statement = _PLACE_IN_NAMED_GROUP
+        params["group_name"] = group.strip()
+    if statement is not None:
+        row = session.execute(statement, params).first()
         if row is not None:
-            return row[0], row[1], row[2]
+            read = cast(_PlaceTuple, tuple(row))  # the Session's execute types rows loosely
+            counts = limits.NoteCounts(*read[3:7])
+            return _Placed(read[0], read[1], read[2], counts, read[7])
     # A group given by id, or refused: the slower path names what is wrong.
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     target = _target_group(session, workshop, actor, group)
-    return stage, session.get(StageControl, stage.id), target
+    columns = limits.note_count_columns(workshop.id, stage.id, target.id)
+    in_workshop, in_stage, in_column, own_cap = session.exec(select(*columns)).one()
+    own_posts = 0
+    if participant is not None and stage.per_person_limit is not None:
+        own_posts = session.exec(
+            select(func.count())
+            .select_from(Note)
+            .where(
+                Note.stage_id == stage.id,
+                Note.participant_id == participant.id,
+                col(Note.deleted_at).is_(None),
+            )
+        ).one()
+    counts = limits.NoteCounts(in_workshop, in_stage, in_column, own_cap)
+    return _Placed(stage, session.get(StageControl, stage.id), target, counts, own_posts)
 
 
 def edit_note(
@@ -266,7 +339,7 @@ def _editable(
     note = session.get(Note, str(note_id))
     if note is None or note.workshop_id != workshop.id or note.deleted_at is not None:
         raise NotFound(N_("No such note."))
-    stage = session.get(Stage, note.stage_id)
+    stage = workshops.stage_row(session, note.stage_id)
     if not actor.is_staff:
         if actor.participant is None or note.participant_id != actor.participant.id:
             raise Forbidden(N_("You can only change your own notes."))
@@ -289,11 +362,12 @@ def _target_group(
     session: Session, workshop: Workshop, actor: Actor, group: str | int | None
 ) -> Group:
     if actor.participant is not None:
-        own = session.get(Group, actor.participant.group_id)
-        if group not in (None, "") and workshops.find_group(session, workshop.id, group) != own:
-            raise Forbidden(N_("You can only post to your own group."))
+        own = workshops.group_row(session, actor.participant.group_id)
+        if group is not None and group != "":
+            if workshops.find_group(session, workshop.id, group) != own:
+                raise Forbidden(N_("You can only post to your own group."))
         return own
-    if group in (None, ""):
+    if group is None or group == "":
         raise Invalid(N_("Choose the group this note belongs to."))
     return workshops.find_group(session, workshop.id, group)
 
@@ -377,7 +451,7 @@ def _payload(
 def note_json(session: Session, note: Note) -> dict[str, Any]:
     return as_json(
         note,
-        stage=session.get(Stage, note.stage_id),
+        stage=workshops.stage_row(session, note.stage_id),
         group=session.get(Group, note.group_id),
         author=session.get(Participant, note.participant_id) if note.participant_id else None,
     )

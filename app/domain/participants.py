@@ -7,7 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from app.domain import limits, workshops
 from app.domain import text as text_domain
@@ -89,11 +90,40 @@ def insert_participant(
     return participant
 
 
+# Built once: each of a participant's requests runs them, and building the expression cost
+# more than the lookup.
+_BY_TOKEN = select(Participant).where(col(Participant.token_hash) == bindparam("token_hash"))
+_WORKSHOP_WITH_HOLDER = (
+    select(Workshop, Participant)
+    .outerjoin(Participant, col(Participant.token_hash) == bindparam("token_hash"))
+    .where(col(Workshop.id) == bindparam("workshop_id"))
+)
+
+
+def _usable(token: str | None) -> bool:
+    return bool(token) and len(token or "") <= 200
+
+
 def by_token(session: Session, token: str) -> Participant | None:
-    if not token or len(token) > 200:
+    if not _usable(token):
         return None
-    statement = select(Participant).where(Participant.token_hash == hash_token(token))
-    return session.exec(statement).first()
+    return session.exec(_BY_TOKEN, params={"token_hash": hash_token(token)}).first()
+
+
+def workshop_with_holder(
+    session: Session, workshop_id: int, token: str
+) -> tuple[Workshop, Participant | None]:
+    """The workshop (or ``NotFound``, as ``workshops.get``) and the participant holding
+    ``token`` in any workshop, read together: every write a participant makes starts here."""
+    if not _usable(token) or not 0 < workshop_id <= workshops.MAX_ID:
+        return workshops.get(session, workshop_id), None
+    row = session.exec(
+        _WORKSHOP_WITH_HOLDER,
+        params={"workshop_id": workshop_id, "token_hash": hash_token(token)},
+    ).first()
+    if row is None:
+        return workshops.get(session, workshop_id), None
+    return row[0], row[1]
 
 
 def _clean(value: str | None) -> str:

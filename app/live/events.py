@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
 
 from app.live.event_types import NOTE_CREATED as NOTE_CREATED
@@ -24,6 +24,16 @@ from app.models import Event, Workshop, utcnow
 PENDING_KEY = "fusen_pending_events"
 
 EVENT_INSERT = Event.__table__.insert()  # type: ignore[attr-defined]
+
+_WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
+# Built once: every write of every workshop runs it, and building (and cache-keying) the
+# expression cost more than the statement itself.
+_RESERVE_SEQ = (
+    update(_WORKSHOP)
+    .where(_WORKSHOP.c.id == bindparam("workshop_id"))
+    .values(last_seq=_WORKSHOP.c.last_seq + 1)
+    .returning(_WORKSHOP.c.last_seq, _WORKSHOP.c.status)
+)
 
 
 @dataclass(frozen=True)
@@ -63,14 +73,7 @@ def reserve_seq(session: Session, workshop_id: int) -> Reserved:
     (PostgreSQL), and SQLite write transactions already hold the database (BEGIN IMMEDIATE).
     A refused write rolls back, and its seq with it.
     """
-    statement = (
-        update(Workshop)
-        .where(col(Workshop.id) == workshop_id)
-        .values(last_seq=col(Workshop.last_seq) + 1)
-        .returning(col(Workshop.last_seq), col(Workshop.status))
-        .execution_options(synchronize_session=False)
-    )
-    row = session.execute(statement).one()
+    row = session.execute(_RESERVE_SEQ, {"workshop_id": workshop_id}).one()
     return Reserved(seq=row.last_seq, status=row.status)
 
 
@@ -168,4 +171,5 @@ def last_seq(session: Session, workshop_id: int) -> int:
 
 
 def payload_of(event: Event) -> dict[str, Any]:
-    return json.loads(event.payload)
+    payload: dict[str, Any] = json.loads(event.payload)
+    return payload
