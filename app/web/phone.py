@@ -19,7 +19,7 @@ from app.domain.notes import Actor
 from app.errors import DomainError
 from app.models import Participant, Workshop
 from app.web.actions import Write, answer_page, reason
-from app.web.deps import PageParticipantDep, SessionDep, WorkshopDep
+from app.web.deps import SessionDep, page_workshop_participant
 from app.web.pages import is_htmx, render, render_error
 
 T = TypeVar("T")
@@ -112,9 +112,12 @@ class PhoneWrite:
         )
 
 
-async def phone_write(
-    request: Request, workshop: WorkshopDep, participant: PageParticipantDep, session: SessionDep
+def phone_write(
+    request: Request,
+    member: Annotated[tuple[Workshop, Participant], Depends(page_workshop_participant)],
+    session: SessionDep,
 ) -> PhoneWrite:
+    workshop, participant = member
     return PhoneWrite(request, session, workshop, participant)
 
 
