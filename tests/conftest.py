@@ -26,6 +26,7 @@ from app.db import Database
 from app.domain import accounts
 from app.main import create_app
 from app.settings import ROOT, Settings
+from tests import route_cache
 
 ADMIN_PASSWORD = "admin-pass-for-tests"
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
@@ -118,6 +119,7 @@ def stays_inside_the_repository() -> Iterator[OutsideReads]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
     accounts.use_cheap_hashing()
+    route_cache.install()
 
 
 @pytest.fixture(scope="session")
