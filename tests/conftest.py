@@ -306,16 +306,19 @@ def _start_server(
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"server did not start:\n{log.read_text()}")
+    # One client for the whole wait: a new one per try loads the CA bundle again, CPU taken
+    # from the server that is starting on the same two cores.
+    with httpx.Client(timeout=1) as http:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"server exited early:\n{log.read_text()}")
+            try:
+                if http.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            process.kill()
+            pytest.fail(f"server did not start:\n{log.read_text()}")
     return LiveServer(url, process, log)
