@@ -241,6 +241,28 @@ def live_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
     return server_factory()
 
 
+@pytest.fixture(scope="module")
+def module_live_server(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite_template: Path
+) -> Iterator[LiveServer]:
+    """One live server for a whole test module, for modules whose tests each make their own
+    workshop and never stop the server: starting a server costs seconds of both cores, and a
+    module of such tests proves the same on one. A module opts in by overriding
+    ``live_server`` with a module-scoped fixture that returns this one."""
+    folder = tmp_path_factory.mktemp("module-live")
+    db_path = folder / "live.db"
+    shutil.copy(migrated_sqlite_template, db_path)
+    server = _start_server(folder, f"sqlite:///{db_path}", {}, 0)
+    try:
+        yield server
+    finally:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+
+
 @pytest.fixture
 def server_factory(
     tmp_path: Path, migrated_sqlite_template: Path
