@@ -44,11 +44,17 @@ def _frozen(value: Any) -> Any:
 
 
 def _inclusion_key(include_context: Any) -> tuple[Any, ...]:
-    return tuple(
-        (field.name, _frozen(getattr(include_context, field.name)))
-        for field in dataclasses.fields(include_context)
-        if field.name != "dependency_overrides_provider"
-    )
+    # Worked out once per inclusion, which a dozen routes share, and kept on it.
+    kept = getattr(include_context, "__dict__", {})
+    key = kept.get("_shared_route_key")
+    if key is None:
+        key = tuple(
+            (field.name, _frozen(getattr(include_context, field.name)))
+            for field in dataclasses.fields(include_context)
+            if field.name != "dependency_overrides_provider"
+        )
+        kept["_shared_route_key"] = key
+    return key
 
 
 def install() -> None:
