@@ -26,6 +26,7 @@ from app.db import Database
 from app.domain import accounts
 from app.main import create_app
 from app.settings import ROOT, Settings
+from tests import route_cache
 
 ADMIN_PASSWORD = "admin-pass-for-tests"
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
@@ -118,6 +119,7 @@ def stays_inside_the_repository() -> Iterator[OutsideReads]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
     accounts.use_cheap_hashing()
+    route_cache.install()
 
 
 @pytest.fixture(scope="session")
@@ -239,6 +241,28 @@ def live_server(server_factory: Callable[..., LiveServer]) -> LiveServer:
     return server_factory()
 
 
+@pytest.fixture(scope="module")
+def module_live_server(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite_template: Path
+) -> Iterator[LiveServer]:
+    """One live server for a whole test module, for modules whose tests each make their own
+    workshop and never stop the server: starting a server costs seconds of both cores, and a
+    module of such tests proves the same on one. A module opts in by overriding
+    ``live_server`` with a module-scoped fixture that returns this one."""
+    folder = tmp_path_factory.mktemp("module-live")
+    db_path = folder / "live.db"
+    shutil.copy(migrated_sqlite_template, db_path)
+    server = _start_server(folder, f"sqlite:///{db_path}", {}, 0)
+    try:
+        yield server
+    finally:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+
+
 @pytest.fixture
 def server_factory(
     tmp_path: Path, migrated_sqlite_template: Path
@@ -304,16 +328,19 @@ def _start_server(
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"server did not start:\n{log.read_text()}")
+    # One client for the whole wait: a new one per try loads the CA bundle again, CPU taken
+    # from the server that is starting on the same two cores.
+    with httpx.Client(timeout=1) as http:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"server exited early:\n{log.read_text()}")
+            try:
+                if http.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            process.kill()
+            pytest.fail(f"server did not start:\n{log.read_text()}")
     return LiveServer(url, process, log)

@@ -23,6 +23,12 @@ LIVE_MS = 5000
 NOTES_POST = "/p/notes"
 
 
+@pytest.fixture(scope="module")
+def live_server(module_live_server: LiveServer) -> LiveServer:
+    """One server for the module: each test makes its own workshop and none stops it."""
+    return module_live_server
+
+
 def open_phone(context: Any, live_server: LiveServer, api: Api, workshop: dict, group: str) -> Any:
     """A phone already joined to ``group``, on its page with the event stream connected.
 

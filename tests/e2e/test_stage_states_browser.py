@@ -8,9 +8,17 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import LiveServer
+
 pytestmark = pytest.mark.browser
 
 LIVE = "#conn[data-state=live]"
+
+
+@pytest.fixture(scope="module")
+def live_server(module_live_server: LiveServer) -> LiveServer:
+    """One server for the module: each test makes its own workshop and none stops it."""
+    return module_live_server
 
 
 def _join(live_server: Any, code: str, **extra: Any) -> dict[str, Any]:

@@ -22,6 +22,13 @@ from tests.e2e.conftest import Api
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
+
+@pytest.fixture(scope="module")
+def live_server(module_live_server: LiveServer) -> LiveServer:
+    """One server for the module: each test makes its own workshop and none stops it."""
+    return module_live_server
+
+
 MEASURE = """() => {
   const cards = [...document.querySelectorAll('.wcard')];
   const texts = [...document.querySelectorAll('.wcard .wtext')];

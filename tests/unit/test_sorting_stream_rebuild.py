@@ -359,7 +359,10 @@ def test_event_stream_rebuilds_the_server_snapshot(migrated_sqlite_template, tmp
     run_state_machine_as_test(
         SortingMachine,
         settings=settings(
-            max_examples=20,
+            # 12 runs of up to 30 steps, the property checked after every step: with the
+            # fixed seed they already send every kind of change through the stream (the
+            # coverage check below fails otherwise); more runs only repeated the same kinds.
+            max_examples=12,
             stateful_step_count=30,
             # A fixed seed: the coverage check below must not depend on luck.
             derandomize=True,

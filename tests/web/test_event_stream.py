@@ -10,7 +10,15 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from tests.conftest import LiveServer
+
 EVENT_TIMEOUT = httpx.Timeout(10.0, read=5.0)
+
+
+@pytest.fixture(scope="module")
+def live_server(module_live_server: LiveServer) -> LiveServer:
+    """One server for the module: each test makes its own workshop and none stops it."""
+    return module_live_server
 
 
 @dataclass
