@@ -44,6 +44,10 @@ class OutsideReads:
     one prefix check runs per event, so the hook costs next to nothing; everything else on
     the machine (temporary folders, the Python installation, /usr, /proc, Chromium's
     profile) lies outside the checked prefix anyway.
+
+    A file the process creates itself (exclusively: ``O_CREAT | O_EXCL``, as ``tempfile`` and
+    libraries' scratch files do) did not exist before, so it is nobody's data: it and later
+    opens of it are not counted, wherever the clone sits.
     """
 
     EVENTS = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect"})
@@ -53,6 +57,7 @@ class OutsideReads:
         self.beside = os.path.dirname(os.path.normpath(repository)) + os.sep
         self.machine = self._machine_folders_beside()
         self.paths: list[str] = []
+        self.created: set[str] = set()
 
     def _machine_folders_beside(self) -> tuple[str, ...]:
         """Folders beside the repository that belong to the machine, not to a sibling project.
@@ -88,14 +93,26 @@ class OutsideReads:
                     return
                 text = os.path.join(os.getcwd(), text)
             text = os.path.normpath(text)
+            if event == "open" and len(args) > 2 and _creates_new(args[1], args[2]):
+                self.created.add(text)
+                return
             if (
-                text.startswith(self.beside)
+                text not in self.created
+                and text.startswith(self.beside)
                 and not (text + os.sep).startswith(self.inside)
                 and not (text + os.sep).startswith(self.machine)
             ):
                 self.paths.append(text)
         except Exception:  # noqa: S110  (an audit hook must never break the operation)
             pass
+
+
+def _creates_new(mode: object, flags: object) -> bool:
+    """Whether an ``open`` audit event makes a file that cannot have existed before."""
+    if isinstance(mode, str) and "x" in mode:
+        return True
+    exclusive = os.O_CREAT | os.O_EXCL
+    return isinstance(flags, int) and flags & exclusive == exclusive
 
 
 OUTSIDE_READS = OutsideReads(ROOT)

@@ -125,3 +125,19 @@ def test_a_clone_in_the_temporary_folder_still_catches_its_siblings(
         audit.hook("open", (str(tmp_path / allowed), "r", 0))
     audit.hook("open", (str(tmp_path / SIBLING / "x.json"), "r", 0))
     assert audit.paths == [str(tmp_path / SIBLING / "x.json")]
+
+
+def test_a_scratch_file_the_process_creates_beside_the_repository_is_its_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    # openpyxl writes a workbook through tempfile.mkstemp (O_CREAT | O_EXCL) and reads it back.
+    repository = tmp_path / "repo"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    audit = OutsideReads(repository)
+    scratch = str(tmp_path / "openpyxl.ab12cd34")
+    audit.hook("open", (scratch, None, os.O_RDWR | os.O_CREAT | os.O_EXCL))
+    audit.hook("open", (scratch, "rb", 0))
+    # Opened for writing without O_EXCL, the file may have existed: that is still a sibling's.
+    existing = str(tmp_path / SIBLING / "notes.json")
+    audit.hook("open", (existing, "w", os.O_WRONLY | os.O_CREAT | os.O_TRUNC))
+    assert audit.paths == [existing]
