@@ -88,7 +88,8 @@ def post_note(
     """
     given = note_id not in (None, "")
     note_id = _note_id(note_id)
-    if given and session.execute(_NOTE_TAKEN, {"note_id": note_id}).first() is not None:
+    connection = session.connection()  # Core statements skip the ORM's per-statement work
+    if given and connection.execute(_NOTE_TAKEN, {"note_id": note_id}).first() is not None:
         existing = session.get(Note, note_id)
         if existing is not None:
             note = _same_author_or_conflict(existing, workshop, actor)
@@ -109,7 +110,7 @@ def post_note(
             )
     now = utcnow()
     participant_id = actor.participant.id if actor.participant else None
-    session.execute(
+    connection.execute(
         NOTE_INSERT,
         {
             "id": note_id,
