@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import ColumnElement, Select, Table, bindparam, case
 from sqlalchemy import select as core_select
@@ -88,7 +88,8 @@ def post_note(
     """
     given = note_id not in (None, "")
     note_id = _note_id(note_id)
-    if given and session.execute(_NOTE_TAKEN, {"note_id": note_id}).first() is not None:
+    connection = session.connection()  # Core statements skip the ORM's per-statement work
+    if given and connection.execute(_NOTE_TAKEN, {"note_id": note_id}).first() is not None:
         existing = session.get(Note, note_id)
         if existing is not None:
             note = _same_author_or_conflict(existing, workshop, actor)
@@ -109,7 +110,7 @@ def post_note(
             )
     now = utcnow()
     participant_id = actor.participant.id if actor.participant else None
-    session.execute(
+    connection.execute(
         NOTE_INSERT,
         {
             "id": note_id,
@@ -145,25 +146,82 @@ NOTE_INSERT = _NOTE.insert()
 _NOTE_TAKEN = select(_NOTE.c.id).where(_NOTE.c.id == bindparam("note_id"))
 
 
+class _StageFacts(Protocol):
+    """What a post reads of its stage: a ``Stage`` row, or the columns of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def per_person_limit(self) -> int | None: ...
+
+
+class _GroupFacts(Protocol):
+    """What a post reads of its group: a ``Group`` row, or the columns of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+
+
 class _Placed(NamedTuple):
     """Where a note goes, and what its caps compare against, as read under the lock."""
 
-    stage: Stage
+    stage: _StageFacts
     control: StageControl | None
-    group: Group
+    group: _GroupFacts
     counts: limits.NoteCounts
     own_posts: int  # the poster's live notes in the stage (0 when the stage sets no limit)
 
 
-# The stage, its controls (outer-joined), the group, ``NoteCounts`` in order, the poster's count.
-_PlaceTuple = tuple[Stage, StageControl | None, Group, int, int, int, int | None, int]
-_PlaceRow = Select[*_PlaceTuple]
+class _PlaceRow(NamedTuple):
+    """A row of the one read of a post, by the labels ``_placing`` gives its columns."""
+
+    stage_id: int
+    stage_key: str
+    stage_label: str
+    stage_kind: str
+    stage_status: str
+    per_person_limit: int | None
+    group_id: int
+    group_name: str
+    timer_ends_at: datetime | None
+    timer_locks: bool | None
+    in_workshop: int
+    in_stage: int
+    in_column: int
+    own_cap: int | None
+    own_posts: int
 
 
-def _placing(matches_group: ColumnElement[bool]) -> _PlaceRow:
+class _StageRead(NamedTuple):
+    id: int
+    key: str
+    label: str
+    kind: str
+    status: str
+    per_person_limit: int | None
+
+
+class _GroupRead(NamedTuple):
+    id: int
+    name: str
+
+
+def _placing(matches_group: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     """One read for the whole check of a post, built once per kind of target group.
 
     Building this expression per request cost more than running it; the values are bound.
+    Plain columns, not ORM entities: loading three rows into the identity map cost more than
+    the read, and nothing of them changes.
     """
     own_posts = (
         select(func.count())
@@ -178,11 +236,21 @@ def _placing(matches_group: ColumnElement[bool]) -> _PlaceRow:
     counts = limits.note_count_columns(bindparam("workshop_id"), col(Stage.id), col(Group.id))
     return (
         core_select(
-            Stage,
-            StageControl,
-            Group,
-            *counts,
-            case((col(Stage.per_person_limit).is_(None), 0), else_=own_posts),
+            col(Stage.id).label("stage_id"),
+            col(Stage.key).label("stage_key"),
+            col(Stage.label).label("stage_label"),
+            col(Stage.kind).label("stage_kind"),
+            col(Stage.status).label("stage_status"),
+            col(Stage.per_person_limit).label("per_person_limit"),
+            col(Group.id).label("group_id"),
+            col(Group.name).label("group_name"),
+            col(StageControl.timer_ends_at).label("timer_ends_at"),
+            col(StageControl.timer_locks).label("timer_locks"),
+            counts[0].label("in_workshop"),
+            counts[1].label("in_stage"),
+            counts[2].label("in_column"),
+            counts[3].label("own_cap"),
+            case((col(Stage.per_person_limit).is_(None), 0), else_=own_posts).label("own_posts"),
         )
         .select_from(Stage)
         .join(Group, matches_group)
@@ -275,11 +343,27 @@ def _place(
         statement = _PLACE_IN_NAMED_GROUP
         params["group_name"] = group.strip()
     if statement is not None:
-        row = session.execute(statement, params).first()
-        if row is not None:
-            read = cast(_PlaceTuple, tuple(row))  # the Session's execute types rows loosely
-            counts = limits.NoteCounts(*read[3:7])
-            return _Placed(read[0], read[1], read[2], counts, read[7])
+        found = session.connection().execute(statement, params).first()
+        if found is not None:
+            read = _PlaceRow._make(found)
+            read_stage = _StageRead(
+                read.stage_id,
+                read.stage_key,
+                read.stage_label,
+                read.stage_kind,
+                read.stage_status,
+                read.per_person_limit,
+            )
+            counts = limits.NoteCounts(
+                read.in_workshop, read.in_stage, read.in_column, read.own_cap
+            )
+            return _Placed(
+                read_stage,
+                _locking_control(workshop.id, read),
+                _GroupRead(read.group_id, read.group_name),
+                counts,
+                read.own_posts,
+            )
     # A group given by id, or refused: the slower path names what is wrong.
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     target = _target_group(session, workshop, actor, group)
@@ -298,6 +382,21 @@ def _place(
         ).one()
     counts = limits.NoteCounts(in_workshop, in_stage, in_column, own_cap)
     return _Placed(stage, session.get(StageControl, stage.id), target, counts, own_posts)
+
+
+def _locking_control(workshop_id: int, read: _PlaceRow) -> StageControl | None:
+    """The stage's controls as far as a post checks them: only a timer that locks posting.
+
+    Built (not loaded) and only then, which is rare: the check stays the one in ``timers``.
+    """
+    if not read.timer_locks:
+        return None
+    return StageControl(
+        stage_id=read.stage_id,
+        workshop_id=workshop_id,
+        timer_ends_at=read.timer_ends_at,
+        timer_locks=True,
+    )
 
 
 def edit_note(
@@ -347,7 +446,7 @@ def _editable(
     return note, stage
 
 
-def _require_open(stage: Stage, control: StageControl | None) -> None:
+def _require_open(stage: _StageFacts, control: StageControl | None) -> None:
     if stage.kind not in POSTABLE_KINDS:
         raise Conflict(N_("Notes cannot be posted in this stage."))
     if stage.status != "open":
@@ -426,8 +525,8 @@ def as_json(
 def _payload(
     *,
     note_id: str,
-    stage: Stage,
-    group: Group | None,
+    stage: _StageFacts,
+    group: _GroupFacts | None,
     text: str,
     author: Participant | None,
     created_at: datetime,

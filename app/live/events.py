@@ -69,11 +69,14 @@ class Reserved(NamedTuple):
 def reserve_seq(session: Session, workshop_id: int) -> Reserved:
     """Take the workshop row lock and the next seq in one statement, before any check.
 
+    A Core statement run on the session's connection: the same transaction, without the
+    ORM's per-statement work.
+
     A write that reserves first needs no separate lock: the UPDATE holds the row until commit
     (PostgreSQL), and SQLite write transactions already hold the database (BEGIN IMMEDIATE).
     A refused write rolls back, and its seq with it.
     """
-    row = session.execute(_RESERVE_SEQ, {"workshop_id": workshop_id}).one()
+    row = session.connection().execute(_RESERVE_SEQ, {"workshop_id": workshop_id}).one()
     return Reserved(seq=row.last_seq, status=row.status)
 
 
@@ -89,11 +92,13 @@ def append(
     ``event`` comes from a builder in ``event_types``: one shape per type, wherever it is written.
 
     ``seq`` is one already taken with ``reserve_seq`` in this transaction. The row goes in with
-    a plain INSERT: nothing reads the event back through the session.
+    a plain INSERT on the session's connection: nothing reads the event back through the
+    session, and the ORM's execution path cost more than the INSERT. The wake-up is still
+    recorded on the session, whose after-commit hook hands it to the bus.
     """
     if seq is None:
         seq = reserve_seq(session, workshop_id).seq
-    session.execute(
+    session.connection().execute(
         EVENT_INSERT,
         {
             "workshop_id": workshop_id,

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+from app.live import events
 from tests.factories import bearer, form_post, join, post_note
 from tests.sorting_factories import running_workshop
 
@@ -120,3 +121,23 @@ def test_phone_form_post_holds_the_write_lock_only_for_the_write(client):
     # The list it answers with is read without the write lock, and nothing is written then.
     assert "BEGIN IMMEDIATE" not in after
     assert not any(s.startswith(("INSERT", "UPDATE", "DELETE")) for s in after)
+
+
+def test_api_note_post_wakes_the_streams_once_with_its_seq(client, monkeypatch):
+    """The event goes in as a plain INSERT; the wake-up still leaves after the commit."""
+    ws = running_workshop(client)
+    member = join(client, ws["code"], "1G")
+    woken = []
+    monkeypatch.setattr(client.app.state.bus, "publish", woken.append)
+    response = client.post(
+        f"/api/v1/workshops/{ws['id']}/notes",
+        headers=bearer(member["token"]),
+        json={"stage": "shared_issues", "text": "起こす"},
+    )
+    assert response.status_code == 201, response.text
+    with client.app.state.db.read_session() as session:
+        newest = events.last_seq(session, ws["id"])
+        logged = events.read_after(session, workshop_id=ws["id"], after=newest - 1, limit=1)
+    assert [(w.workshop_id, w.seq) for w in woken] == [(ws["id"], newest)]
+    assert logged[0].type == events.NOTE_CREATED
+    assert events.payload_of(logged[0])["note"] == response.json()
