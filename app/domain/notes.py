@@ -100,7 +100,7 @@ def post_note(
     seq = reserved.seq
     placed = _place(session, workshop, actor, stage_key, group)
     stage, target = placed.stage, placed.group
-    _require_open(stage, placed.control)
+    _require_open(stage, placed.countdown)
     limits.require_room(placed.counts)
     if actor.participant is not None and stage.per_person_limit is not None:
         if placed.own_posts >= stage.per_person_limit:
@@ -172,11 +172,24 @@ class _GroupFacts(Protocol):
     def name(self) -> str: ...
 
 
+class _Countdown(NamedTuple):
+    """What a post checks of its stage's controls: a countdown that locks posting at zero."""
+
+    ends_at: datetime | None
+    locks: bool
+
+    @classmethod
+    def of(cls, control: StageControl | None) -> _Countdown:
+        if control is None:
+            return cls(None, False)
+        return cls(control.timer_ends_at, control.timer_locks)
+
+
 class _Placed(NamedTuple):
     """Where a note goes, and what its caps compare against, as read under the lock."""
 
     stage: _StageFacts
-    control: StageControl | None
+    countdown: _Countdown
     group: _GroupFacts
     counts: limits.NoteCounts
     own_posts: int  # the poster's live notes in the stage (0 when the stage sets no limit)
@@ -359,7 +372,7 @@ def _place(
             )
             return _Placed(
                 read_stage,
-                _locking_control(workshop.id, read),
+                _Countdown(read.timer_ends_at, bool(read.timer_locks)),
                 _GroupRead(read.group_id, read.group_name),
                 counts,
                 read.own_posts,
@@ -381,21 +394,8 @@ def _place(
             )
         ).one()
     counts = limits.NoteCounts(in_workshop, in_stage, in_column, own_cap)
-    return _Placed(stage, session.get(StageControl, stage.id), target, counts, own_posts)
-
-
-def _locking_control(workshop_id: int, read: _PlaceRow) -> StageControl | None:
-    """The stage's controls as far as a post checks them: only a timer that locks posting.
-
-    Built (not loaded) and only then, which is rare: the check stays the one in ``timers``.
-    """
-    if not read.timer_locks:
-        return None
-    return StageControl(
-        stage_id=read.stage_id,
-        workshop_id=workshop_id,
-        timer_ends_at=read.timer_ends_at,
-        timer_locks=True,
+    return _Placed(
+        stage, _Countdown.of(session.get(StageControl, stage.id)), target, counts, own_posts
     )
 
 
@@ -442,11 +442,11 @@ def _editable(
     if not actor.is_staff:
         if actor.participant is None or note.participant_id != actor.participant.id:
             raise Forbidden(N_("You can only change your own notes."))
-        _require_open(stage, session.get(StageControl, stage.id))
+        _require_open(stage, _Countdown.of(session.get(StageControl, stage.id)))
     return note, stage
 
 
-def _require_open(stage: _StageFacts, control: StageControl | None) -> None:
+def _require_open(stage: _StageFacts, countdown: _Countdown) -> None:
     if stage.kind not in POSTABLE_KINDS:
         raise Conflict(N_("Notes cannot be posted in this stage."))
     if stage.status != "open":
@@ -454,7 +454,7 @@ def _require_open(stage: _StageFacts, control: StageControl | None) -> None:
             N_("The stage “%(stage)s” is not open for posting right now."), stage=stage.label
         )
     # A countdown that closes posting at zero is checked here, on every write.
-    timers.refuse_when_time_is_up(control)
+    timers.refuse_after_locking_countdown(countdown.ends_at, locks=countdown.locks)
 
 
 def _target_group(

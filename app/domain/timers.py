@@ -69,5 +69,12 @@ def require_time_left(session: Session, stage: Stage) -> None:
 
 def refuse_when_time_is_up(control: StageControl | None) -> None:
     """The same check, for a caller that read the stage's controls already."""
-    if control is not None and control.timer_locks and time_is_up(control):
+    if control is not None:
+        refuse_after_locking_countdown(control.timer_ends_at, locks=control.timer_locks)
+
+
+def refuse_after_locking_countdown(ends_at: datetime | None, *, locks: bool) -> None:
+    """The check itself, from the two columns it needs: a note's post reads them with its stage
+    instead of loading the stage's controls."""
+    if locks and ends_at is not None and aware(utcnow()) >= aware(ends_at):
         raise Conflict(N_("Time is up: posting in this stage has closed."))
