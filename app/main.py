@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import access_log, i18n
 from app.db import Database
-from app.domain import accounts, search_index, stream_access
+from app.domain import accounts, note_tally, search_index, stream_access
 from app.errors import DomainError
 from app.live import events
 from app.live.bus import make_bus
@@ -156,8 +156,9 @@ def create_app(settings: Settings | None = None, *, wait_until_ready: bool = Tru
     db.after_rollback.append(events.discard_pending)
 
     def prepare(session: Session) -> accounts.FirstAdmin | None:
-        """Under the migration lock: the search triggers, then the first account."""
+        """Under the migration lock: the search and tally triggers, then the first account."""
         search_index.install(session.connection())
+        note_tally.install(session.connection())
         return accounts.ensure_first_admin(session, password=settings.admin_password)
 
     keeper = DeadlineKeeper(db)

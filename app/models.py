@@ -95,7 +95,11 @@ class Participant(SQLModel, table=True):
 
 
 class Note(SQLModel, table=True):
-    __table_args__ = (Index("ix_note_workshop_stage_group", "workshop_id", "stage_id", "group_id"),)
+    __table_args__ = (
+        Index("ix_note_workshop_stage_group", "workshop_id", "stage_id", "group_id"),
+        # A participant's notes in a stage: the per-person limit a post checks.
+        Index("ix_note_participant_stage", "participant_id", "stage_id"),
+    )
 
     # Chosen by the client so that a retried post on a flaky connection is recognised.
     id: str = Field(default_factory=new_uuid, primary_key=True, max_length=36)
@@ -339,6 +343,22 @@ class Presentation(SQLModel, table=True):
     group_id: int | None = Field(default=None, foreign_key="workshop_group.id")
     # Group ids, comma-separated, in presenting order.
     order: str = Field(default="", max_length=500)
+
+
+class NoteTally(SQLModel, table=True):
+    """How many live notes one group has in one stage of a workshop.
+
+    Written only by database triggers (``domain/note_tally.py``), like the search index. A new
+    note's caps compare against sums of these rows instead of counting the board's notes, so a
+    post reads the same few rows at 20 notes and at 2,000.
+    """
+
+    __tablename__ = "note_tally"
+
+    workshop_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    stage_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    group_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    live: int = 0
 
 
 class SearchEntry(SQLModel, table=True):
