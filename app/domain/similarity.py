@@ -12,11 +12,15 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 THRESHOLD = 0.5
 MAX_SUGGESTIONS = 10
 MAX_POSTING = 100
 MAX_CANDIDATES = 10
+# Texts whose bigrams are kept (a few KB each): a stage holds at most 2,000 live notes.
+PROFILE_CACHE_SIZE = 4096
 
 _KATAKANA_START, _KATAKANA_END = 0x30A1, 0x30F6
 _KANA_SHIFT = 0x60
@@ -64,6 +68,23 @@ class Suggestion:
     score: float
 
 
+class _Profile(NamedTuple):
+    grams: Counter[str]
+    total: int
+    # A bigram seen twice becomes (gram, 0) and (gram, 1): multiset overlap as a set
+    # intersection, which runs in C.
+    bag: frozenset[tuple[str, int]]
+
+
+@lru_cache(maxsize=PROFILE_CACHE_SIZE)
+def _profile(text: str) -> _Profile:
+    """A text's bigrams, folded once: a live board asks for its group's suggestions on every new
+    note, and folding every text again was two thirds of the work (8 ms at 150 notes)."""
+    counts = grams(text)
+    bag = frozenset((gram, k) for gram, n in counts.items() for k in range(n))
+    return _Profile(counts, sum(counts.values()), bag)
+
+
 def suggest(items: Sequence[tuple[str, str]], *, threshold: float = THRESHOLD) -> list[Suggestion]:
     """Likely duplicate pairs among ``(id, text)`` items given oldest first; the newer folds.
 
@@ -74,14 +95,12 @@ def suggest(items: Sequence[tuple[str, str]], *, threshold: float = THRESHOLD) -
     ``MAX_POSTING`` says little about any two notes and is no longer used, and each note is compared
     with at most ``MAX_CANDIDATES`` earlier notes, those sharing the most rare bigrams.
     """
-    prepared = [(item_id, grams(text)) for item_id, text in items]
-    totals = [sum(counts.values()) for _, counts in prepared]
-    # A bigram seen twice becomes (gram, 0) and (gram, 1): multiset overlap as a set
-    # intersection, which runs in C.
-    bags = [
-        frozenset((gram, k) for gram, n in counts.items() for k in range(n))
-        for _, counts in prepared
+    profiles = [_profile(text) for _, text in items]
+    prepared = [
+        (item_id, profile.grams) for (item_id, _), profile in zip(items, profiles, strict=True)
     ]
+    totals = [profile.total for profile in profiles]
+    bags = [profile.bag for profile in profiles]
     frequency: Counter[str] = Counter()
     for _, counts in prepared:
         frequency.update(counts.keys())

@@ -138,3 +138,27 @@ def test_suggestions_for_two_thousand_notes_take_well_under_a_second(items):
     assert elapsed < 0.8, f"{elapsed:.2f} s of CPU for 2,000 notes"
     assert len(found) == similarity.MAX_SUGGESTIONS
     assert found[0].score == 1.0
+
+
+def test_a_live_board_folds_each_text_once_however_often_its_suggestions_are_drawn(monkeypatch):
+    """Every new note redraws its group's suggestions; the older notes are not folded again."""
+    folded: list[str] = []
+    fold = similarity.fold
+
+    def counting_fold(text: str) -> str:
+        folded.append(text)
+        return fold(text)
+
+    monkeypatch.setattr(similarity, "fold", counting_fold)
+    similarity._profile.cache_clear()
+    notes = [
+        (f"n{k}", text)
+        for k, text in enumerate(["駐車場が足りない", "担い手の高齢化", "会議が多い"])
+    ]
+    first = similarity.suggest(notes)
+    notes.append(("new", "駐車場がたりない"))
+    second = similarity.suggest(notes)
+    assert len(folded) == 4
+    assert ("n0", "new") in {(s.original_id, s.duplicate_id) for s in second}
+    assert ("n0", "new") not in {(s.original_id, s.duplicate_id) for s in first}
+    assert second == similarity.suggest(notes)
