@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, case
+from sqlalchemy import BindParameter, ColumnElement, ScalarSelect, Select, Table, bindparam, case
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
@@ -229,6 +229,22 @@ class _GroupRead(NamedTuple):
     name: str
 
 
+def _own_posts(
+    stage_id: limits.IntValue, participant_id: str | BindParameter[str]
+) -> ScalarSelect[int]:
+    """The poster's live notes in the stage, for its per-person limit."""
+    return (
+        select(func.count())
+        .select_from(Note)
+        .where(
+            col(Note.stage_id) == stage_id,
+            col(Note.participant_id) == participant_id,
+            col(Note.deleted_at).is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
 def _placing(matches_group: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     """One read for the whole check of a post, built once per kind of target group.
 
@@ -236,16 +252,7 @@ def _placing(matches_group: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     Plain columns, not ORM entities: loading three rows into the identity map cost more than
     the read, and nothing of them changes.
     """
-    own_posts = (
-        select(func.count())
-        .select_from(Note)
-        .where(
-            col(Note.stage_id) == col(Stage.id),
-            col(Note.participant_id) == bindparam("participant_id"),
-            col(Note.deleted_at).is_(None),
-        )
-        .scalar_subquery()
-    )
+    own_posts = _own_posts(col(Stage.id), bindparam("participant_id"))
     counts = limits.note_count_columns(bindparam("workshop_id"), col(Stage.id), col(Group.id))
     return (
         core_select(
@@ -380,20 +387,10 @@ def _place(
     # A group given by id, or refused: the slower path names what is wrong.
     stage = workshops.stage_by_key(session, workshop.id, stage_key)
     target = _target_group(session, workshop, actor, group)
-    columns = limits.note_count_columns(workshop.id, stage.id, target.id)
-    in_workshop, in_stage, in_column, own_cap = session.exec(select(*columns)).one()
+    counts = limits.note_counts(session, workshop.id, stage.id, target.id)
     own_posts = 0
     if participant is not None and stage.per_person_limit is not None:
-        own_posts = session.exec(
-            select(func.count())
-            .select_from(Note)
-            .where(
-                Note.stage_id == stage.id,
-                Note.participant_id == participant.id,
-                col(Note.deleted_at).is_(None),
-            )
-        ).one()
-    counts = limits.NoteCounts(in_workshop, in_stage, in_column, own_cap)
+        own_posts = session.exec(select(_own_posts(stage.id, participant.id))).one()
     return _Placed(
         stage, _Countdown.of(session.get(StageControl, stage.id)), target, counts, own_posts
     )
